@@ -1,0 +1,202 @@
+/* SPDX-License-Identifier: MPL-2.0 */
+/*
+ * wee_alloc.h - the Wasm-Enabled, Elfin Allocator, for C.
+ *
+ * This header is the contract.  Every function states its complexity, the
+ * alignment of what it returns and what it does with bad input.  Anything
+ * not stated here is not promised.
+ *
+ * Terms used below:
+ *   W        sizeof(void *): 4 on wasm32 and other 32-bit hosts, 8 on 64-bit.
+ *   MIN_ALIGN  2*W (16 on 64-bit hosts, 8 on 32-bit hosts): every pointer
+ *            returned by an allocating function is aligned to at least this,
+ *            which is what malloc guarantees on the same host.
+ *   block    the memory behind a pointer returned by wee_malloc and friends.
+ *
+ * Threads: every function may be called from any number of threads at once,
+ * except where the backend was built without a lock (see wee_alloc_config.h).
+ *
+ * Exhaustion: when the backend can give no more memory, allocating functions
+ * return NULL and set errno to ENOMEM; the heap stays consistent and every
+ * block allocated before stays valid.  A size that cannot be met on any
+ * machine (it overflows once the header and alignment are added) fails the
+ * same way without asking the backend for anything.
+ *
+ * Misuse: free/realloc of a pointer that was not returned by this library, or
+ * that was already freed, is undefined behaviour in C and here too.  The cheap
+ * checks that are always on (a block's own header flags) abort the program
+ * with a message naming the function and the address when they catch it.
+ * With extra assertions (WEE_ALLOC_EXTRA_ASSERTIONS) every such pointer is
+ * caught: it must lie in the heap, start a cell, and have consistent
+ * neighbours, and freed memory is poisoned and verified before reuse.
+ */
+#ifndef WEE_ALLOC_H
+#define WEE_ALLOC_H
+
+#include <stddef.h>
+
+#include "wee_alloc_config.h"
+
+/*
+ * WEE_API marks the exported functions.  The library is built with hidden
+ * visibility, so nothing else leaves the shared object.  Consumers see a
+ * plain declaration, which links against the shared library, the Windows
+ * import library and the static archive alike.
+ */
+#if defined(_WIN32) || defined(__CYGWIN__)
+#  if defined(WEE_ALLOC_BUILDING) && defined(DLL_EXPORT)
+#    define WEE_API __declspec(dllexport)
+#  else
+#    define WEE_API
+#  endif
+#elif defined(__GNUC__) && __GNUC__ >= 4
+#  define WEE_API __attribute__((visibility("default")))
+#else
+#  define WEE_API
+#endif
+
+#if defined(__GNUC__) && __GNUC__ >= 5
+#  define WEE_MALLOC_ATTRS __attribute__((malloc, warn_unused_result))
+#else
+#  define WEE_MALLOC_ATTRS
+#endif
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+/*
+ * wee_malloc - allocate a block of at least `size` bytes.
+ *
+ * Returns a pointer aligned to MIN_ALIGN, or NULL with errno = ENOMEM.
+ * size 0 returns a unique, freeable pointer (as glibc does), never NULL
+ * unless memory is exhausted.  The contents are unspecified.
+ * Complexity: O(1); amortised O(1) including growth of the heap.
+ */
+WEE_API void *wee_malloc(size_t size) WEE_MALLOC_ATTRS;
+
+/*
+ * wee_calloc - allocate zeroed memory for an array of `nmemb` elements of
+ * `size` bytes each.
+ *
+ * Returns a pointer aligned to MIN_ALIGN whose first nmemb*size bytes are
+ * zero, also when the memory is reused.  NULL with errno = ENOMEM when
+ * nmemb*size overflows or memory is exhausted.
+ * Complexity: O(1) plus O(nmemb*size) to clear.
+ */
+WEE_API void *wee_calloc(size_t nmemb, size_t size) WEE_MALLOC_ATTRS;
+
+/*
+ * wee_realloc - resize the block at `ptr` to at least `size` bytes.
+ *
+ * - ptr NULL: same as wee_malloc(size).
+ * - size 0 (ptr not NULL): frees ptr and returns NULL (glibc's behaviour;
+ *   errno is left unchanged).
+ * - Otherwise the first min(old size, size) bytes are kept.  The block is
+ *   shrunk in place, grown in place when the next cell is free and large
+ *   enough, and moved otherwise.
+ * - Failure: NULL with errno = ENOMEM; ptr is then left untouched and
+ *   still owned by the caller.
+ * The result keeps MIN_ALIGN (not a larger alignment the block may have had).
+ * Complexity: O(1) in place, O(size) when the contents move.
+ */
+WEE_API void *wee_realloc(void *ptr, size_t size);
+
+/*
+ * wee_free - release the block at `ptr`.
+ *
+ * ptr NULL: no-op.  The block is merged with free neighbours at once, or
+ * kept on its size class's list.  Freed memory is kept by the heap for
+ * later requests; it is not returned to the operating system.
+ * Complexity: O(1).
+ */
+WEE_API void wee_free(void *ptr);
+
+/*
+ * wee_aligned_alloc - allocate `size` bytes aligned to `alignment`.
+ *
+ * `alignment` must be a power of two; any power of two is honoured (values
+ * below MIN_ALIGN give MIN_ALIGN).  Unlike C11, `size` need not be a
+ * multiple of `alignment`.
+ * Errors: NULL with errno = EINVAL when alignment is not a power of two;
+ * NULL with errno = ENOMEM when size plus alignment overflows or memory is
+ * exhausted.
+ * Complexity: O(1) amortised.
+ */
+WEE_API void *wee_aligned_alloc(size_t alignment, size_t size) WEE_MALLOC_ATTRS;
+
+/*
+ * wee_posix_memalign - POSIX posix_memalign on the wee_alloc heap.
+ *
+ * Stores a block of `size` bytes aligned to `alignment` in *memptr and
+ * returns 0.  Returns EINVAL (memptr untouched) when alignment is not a
+ * power of two multiple of sizeof(void *), ENOMEM (memptr untouched) when
+ * the request overflows or memory is exhausted.  errno is not changed.
+ * size 0 stores a unique, freeable pointer.
+ * Complexity: O(1) amortised.
+ */
+WEE_API int wee_posix_memalign(void **memptr, size_t alignment, size_t size);
+
+/*
+ * wee_malloc_usable_size - the number of bytes usable at `ptr`.
+ *
+ * At least the size that was asked for; the caller may use all of it.
+ * ptr NULL: 0.  Complexity: O(1).
+ */
+WEE_API size_t wee_malloc_usable_size(const void *ptr);
+
+/*
+ * Statistics of the heap, copied out by wee_stats().  Sizes are bytes.
+ * "Cells" are the heap's blocks, free or in use, each with a two-word header.
+ */
+struct wee_stats {
+    size_t backend_bytes;      /* taken from the backend so far; never given back */
+    size_t in_use_bytes;       /* usable bytes of the blocks the program holds */
+    size_t peak_in_use_bytes;  /* the largest in_use_bytes seen */
+    size_t free_bytes;         /* bytes of free cells, headers included */
+    size_t free_cells;         /* number of free cells (size-class lists included) */
+    size_t largest_free_cell;  /* bytes of the largest free cell, header included */
+    size_t failed_requests;    /* allocations that returned NULL for lack of memory */
+};
+
+/*
+ * wee_stats - fill *out with the default heap's statistics.
+ *
+ * out NULL: no-op.  Complexity: O(number of free cells); takes the lock.
+ */
+WEE_API void wee_stats(struct wee_stats *out);
+
+/* What wee_check() found: 0 when every invariant holds. */
+enum wee_check_result {
+    WEE_CHECK_OK = 0,
+    WEE_CHECK_CELL_MISALIGNED,  /* a cell header is not on a MIN_ALIGN boundary */
+    WEE_CHECK_CELL_LINKS,       /* a cell's neighbour does not point back to it */
+    WEE_CHECK_CELL_SIZE,        /* a cell is smaller than the minimum or runs past its region */
+    WEE_CHECK_FREE_NEIGHBOURS,  /* two adjacent free cells were not merged */
+    WEE_CHECK_FREE_LIST,        /* a free list holds a cell that is not free, or in the wrong list */
+    WEE_CHECK_BITMAP,           /* the non-empty-bin bitmap disagrees with the bins */
+    WEE_CHECK_POISON,           /* freed memory was written to (extra assertions only) */
+    WEE_CHECK_ACCOUNTING,       /* the byte or cell counters disagree with the cells */
+    WEE_CHECK_SIZE_CLASS        /* a size-class list holds a cell of the wrong size or state */
+};
+
+/*
+ * wee_check - walk the whole default heap and verify every invariant.
+ *
+ * Returns WEE_CHECK_OK (0) or the first broken invariant found.
+ * Complexity: O(number of cells); takes the lock.
+ */
+WEE_API int wee_check(void);
+
+/*
+ * wee_check_describe - a short English description of a wee_check() code.
+ *
+ * Never NULL; unknown codes give "unknown wee_check result".
+ */
+WEE_API const char *wee_check_describe(int code);
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif /* WEE_ALLOC_H */

@@ -1,0 +1,85 @@
+/* SPDX-License-Identifier: MPL-2.0 */
+/*
+ * backend.h - the one small interface between the core and the system.
+ *
+ * Exactly one backend-*.c is built.  Only the backend knows how pages are
+ * obtained, how a thread waits for the lock and how the program is stopped;
+ * the core (cells, free lists, size classes, the API) never calls the OS.
+ */
+#ifndef WEE_BACKEND_H
+#define WEE_BACKEND_H
+
+#include <stddef.h>
+
+#include "wee_alloc_config.h"
+
+/* The heap grows in units of this many bytes (a WebAssembly page). */
+#define WEE_PAGE_BYTES ((size_t)65536)
+
+#if defined(__GNUC__)
+#  define WEE_INTERNAL __attribute__((visibility("hidden")))
+#  define WEE_NORETURN __attribute__((noreturn))
+#  define WEE_LIKELY(x) __builtin_expect(!!(x), 1)
+#  define WEE_UNLIKELY(x) __builtin_expect(!!(x), 0)
+#else
+#  define WEE_INTERNAL
+#  define WEE_NORETURN
+#  define WEE_LIKELY(x) (x)
+#  define WEE_UNLIKELY(x) (x)
+#endif
+
+/*
+ * wee__backend_grow - get `bytes` (a multiple of WEE_PAGE_BYTES) of fresh,
+ * readable and writable memory, aligned to at least 16 bytes.
+ *
+ * `hint` is where the heap's newest region ends: a backend that can place
+ * the new memory there should, so the core can join the two.  Returns NULL
+ * when no memory can be had.  Called with the heap's lock held.
+ */
+WEE_INTERNAL void *wee__backend_grow(size_t bytes, void *hint);
+
+/*
+ * wee__fatal - report heap corruption or misuse and stop the program.
+ *
+ * Writes "wee_alloc: FUNC(ADDRESS): WHAT" to the standard error stream when
+ * there is one, then aborts (a trap where there is no abort).
+ */
+WEE_INTERNAL WEE_NORETURN void wee__fatal(const char *func, const char *what,
+                                          const void *address);
+
+/*
+ * The lock.  Uncontended, taking and releasing it is one atomic exchange and
+ * one release store, inlined at the call site; a thread that finds it taken
+ * calls the backend's wee__lock_wait, which spins a little and then yields
+ * the processor the way the system allows.  With WEE_ALLOC_THREADS off the
+ * lock compiles to nothing.
+ */
+#if defined(__STDC_VERSION__) && __STDC_VERSION__ >= 201112L && !defined(__STDC_NO_ATOMICS__)
+#  include <stdatomic.h>
+typedef atomic_int wee__lock_t;
+#  define wee__lock_try(l) \
+      (atomic_exchange_explicit((l), 1, memory_order_acquire) == 0)
+#  define wee__lock_is_taken(l) atomic_load_explicit((l), memory_order_relaxed)
+#  define wee__lock_release_now(l) atomic_store_explicit((l), 0, memory_order_release)
+#else
+typedef int wee__lock_t;
+#  define wee__lock_try(l) (__atomic_exchange_n((l), 1, __ATOMIC_ACQUIRE) == 0)
+#  define wee__lock_is_taken(l) __atomic_load_n((l), __ATOMIC_RELAXED)
+#  define wee__lock_release_now(l) __atomic_store_n((l), 0, __ATOMIC_RELEASE)
+#endif
+
+WEE_INTERNAL void wee__lock_wait(wee__lock_t *lock);
+
+static inline void wee__lock_acquire(wee__lock_t *lock)
+{
+    if (WEE_ALLOC_THREADS && WEE_UNLIKELY(!wee__lock_try(lock)))
+        wee__lock_wait(lock);
+}
+
+static inline void wee__lock_release(wee__lock_t *lock)
+{
+    if (WEE_ALLOC_THREADS)
+        wee__lock_release_now(lock);
+}
+
+#endif /* WEE_BACKEND_H */

@@ -1,0 +1,528 @@
+/* SPDX-License-Identifier: MPL-2.0 */
+/*
+ * free-list.c - the main free list: regions from the backend, cells split
+ * and merged in O(1), free cells kept in segregated bins (heap.h draws the
+ * bin layout, cell.h the cell layout).
+ *
+ * Invariants (wee__heap_check verifies all of them):
+ *   - cells tile each region exactly, each linked to both neighbours;
+ *   - no two physically adjacent cells are both free (free merges at once);
+ *   - every free cell is in exactly the bin its size maps to, and a bin's
+ *     bitmap bits are set exactly when the bin is non-empty;
+ *   - with extra assertions, a free cell's payload past its links holds
+ *     POISON_MAIN.
+ */
+#include "config.h"
+
+#include <string.h>
+
+#include "heap.h"
+
+/* ---- bit tricks ---- */
+
+static inline unsigned log2_floor(size_t x)
+{
+#if SIZE_MAX > 0xffffffffu
+    return 63u - (unsigned)__builtin_clzll((unsigned long long)x);
+#else
+    return 31u - (unsigned)__builtin_clz((unsigned)x);
+#endif
+}
+
+static inline unsigned lowest_bit(size_t x)
+{
+#if SIZE_MAX > 0xffffffffu
+    return (unsigned)__builtin_ctzll((unsigned long long)x);
+#else
+    return (unsigned)__builtin_ctz((unsigned)x);
+#endif
+}
+
+static inline int is_aligned(const void *p, size_t align)
+{
+    return ((uintptr_t)p & (align - 1)) == 0;
+}
+
+/* ---- poison (extra assertions) ---- */
+
+void wee__poison(void *from, void *to, int byte)
+{
+    if ((char *)to > (char *)from)
+        memset(from, byte, (size_t)((char *)to - (char *)from));
+}
+
+int wee__poison_intact(const void *from, const void *to, int byte)
+{
+    const unsigned char *p = from;
+    for (; p < (const unsigned char *)to; p++)
+        if (*p != (unsigned char)byte)
+            return 0;
+    return 1;
+}
+
+/* The part of a free cell that holds poison: past the header and links. */
+static inline char *poison_start(struct cell *c)
+{
+    return (char *)c + CELL_MIN;
+}
+
+/* ---- bins ---- */
+
+static inline void bin_of(size_t size, unsigned *fl, unsigned *sl)
+{
+    size_t q = size >> CELL_LOG2_GRANULE;
+
+    if (q < BIN_SL_COUNT) {
+        *fl = 0;
+        *sl = (unsigned)q;
+    } else {
+        unsigned top = log2_floor(q);
+        *fl = top - (BIN_SL_LOG2 - 1);
+        *sl = (unsigned)(q >> (top - BIN_SL_LOG2)) - BIN_SL_COUNT;
+    }
+}
+
+static void bin_insert(struct wee__heap *heap, struct free_cell *fc)
+{
+    unsigned fl, sl;
+    struct free_cell *head;
+
+    bin_of(cell_size(&fc->header), &fl, &sl);
+    head = heap->bins[fl][sl];
+    fc->next_free = head;
+    fc->prev_free = NULL;
+    if (head)
+        head->prev_free = fc;
+    heap->bins[fl][sl] = fc;
+    heap->sl_bitmap[fl] |= 1u << sl;
+    heap->fl_bitmap |= (size_t)1 << fl;
+}
+
+static void bin_remove(struct wee__heap *heap, struct free_cell *fc)
+{
+    unsigned fl, sl;
+
+    bin_of(cell_size(&fc->header), &fl, &sl);
+    if (fc->next_free)
+        fc->next_free->prev_free = fc->prev_free;
+    if (fc->prev_free) {
+        fc->prev_free->next_free = fc->next_free;
+    } else {
+        heap->bins[fl][sl] = fc->next_free;
+        if (!fc->next_free) {
+            heap->sl_bitmap[fl] &= ~(1u << sl);
+            if (!heap->sl_bitmap[fl])
+                heap->fl_bitmap &= ~((size_t)1 << fl);
+        }
+    }
+}
+
+/*
+ * A free cell of at least `size` bytes, or NULL.  The head of the request's
+ * own bin is taken when it fits (the only bins whose cells may be smaller
+ * than the request are the request's own); otherwise the first cell of the
+ * first non-empty larger bin, which fits whatever its size.
+ */
+static struct free_cell *bin_search(const struct wee__heap *heap, size_t size)
+{
+    unsigned fl, sl;
+    uint32_t sl_map;
+    struct free_cell *fc;
+
+    bin_of(size, &fl, &sl);
+    fc = heap->bins[fl][sl];
+    if (fc && cell_size(&fc->header) >= size)
+        return fc;
+
+    sl_map = heap->sl_bitmap[fl] & (~0u << sl << 1);
+    if (!sl_map) {
+        size_t fl_map = heap->fl_bitmap & (~(size_t)0 << fl << 1);
+        if (!fl_map)
+            return NULL;
+        fl = lowest_bit(fl_map);
+        sl_map = heap->sl_bitmap[fl];
+    }
+    return heap->bins[fl][lowest_bit(sl_map)];
+}
+
+/* ---- split and merge ---- */
+
+static void release(struct wee__heap *heap, struct cell *c, int poisoned);
+
+/* Insert a new cell boundary at `at` inside c: c keeps [c, at), the new
+ * cell gets [at, old next).  Neither is put on a list. */
+static struct cell *cut(struct cell *c, char *at)
+{
+    struct cell *r = (struct cell *)at;
+    struct cell *next = cell_next(c);
+
+    r->prev_raw = (uintptr_t)c;
+    r->next_raw = (uintptr_t)next;
+    next->prev_raw = (uintptr_t)r;
+    cell_set_next(c, r);
+    return r;
+}
+
+/* Trim c to `size` bytes; a tail that can be a cell goes back to the free
+ * list.  `poisoned` says whether the tail already holds poison. */
+static void split(struct wee__heap *heap, struct cell *c, size_t size, int poisoned)
+{
+    if (cell_size(c) - size >= CELL_MIN)
+        release(heap, cut(c, (char *)c + size), poisoned);
+}
+
+/* Absorb c's next neighbour (free, already off its bin) into c. */
+static void absorb_next(struct cell *c, struct cell *next)
+{
+    struct cell *after = cell_next(next);
+
+    cell_set_next(c, after);
+    after->prev_raw = (uintptr_t)c;
+    if (WEE_ALLOC_EXTRA_ASSERTIONS)
+        wee__poison(next, poison_start(next), POISON_MAIN);
+}
+
+static void check_neighbours(const struct cell *c)
+{
+    const struct cell *prev = cell_prev(c);
+    const struct cell *next = cell_next(c);
+
+    if (next->prev_raw != (uintptr_t)c || (prev && cell_next(prev) != c))
+        wee__fatal("release", "heap corrupted: cell links disagree", c);
+    if ((prev && cell_is_free(prev)) || cell_is_free(next))
+        wee__fatal("release", "heap corrupted: adjacent free cells", c);
+}
+
+/* Make c free: merge it with free neighbours and bin the result. */
+static void release(struct wee__heap *heap, struct cell *c, int poisoned)
+{
+    struct cell *next = cell_next(c);
+    struct cell *prev = cell_prev(c);
+
+    cell_set_flags(c, 0);
+    if (WEE_ALLOC_EXTRA_ASSERTIONS && !poisoned)
+        wee__poison(poison_start(c), next, POISON_MAIN);
+
+    if (cell_is_free(next)) {
+        bin_remove(heap, (struct free_cell *)next);
+        absorb_next(c, next);
+    }
+    if (prev && cell_is_free(prev)) {
+        bin_remove(heap, (struct free_cell *)prev);
+        absorb_next(prev, c);
+        c = prev;
+    }
+    if (WEE_ALLOC_EXTRA_ASSERTIONS)
+        check_neighbours(c);
+    bin_insert(heap, (struct free_cell *)c);
+}
+
+void wee__main_release(struct wee__heap *heap, struct cell *c)
+{
+    release(heap, c, 0);
+}
+
+/* Extra assertions: the bytes about to be handed out must still be poison. */
+static void verify_poison(struct cell *c, char *from, char *to)
+{
+    if (from < poison_start(c))
+        from = poison_start(c);
+    if (!wee__poison_intact(from, to, POISON_MAIN))
+        wee__fatal("wee_malloc", "freed memory was written to (use after free?)",
+                   cell_payload(c));
+}
+
+struct cell *wee__main_take(struct wee__heap *heap, size_t size, size_t align)
+{
+    struct free_cell *fc;
+    struct cell *c;
+    char *payload, *aligned;
+
+    if (align <= CELL_ALIGN) {
+        fc = bin_search(heap, size);
+        if (!fc)
+            return NULL;
+        bin_remove(heap, fc);
+        c = &fc->header;
+        if (WEE_ALLOC_EXTRA_ASSERTIONS)
+            verify_poison(c, (char *)c, (char *)c + size);
+        cell_set_flags(c, CELL_ALLOCATED);
+        split(heap, c, size, 1);
+        return c;
+    }
+
+    /*
+     * Over-aligned: find room for the worst case, an aligned payload up to
+     * 2*align past the cell's own, so the gap before it is either empty or
+     * large enough to stay behind as a free cell.
+     */
+    fc = bin_search(heap, size + 2 * align);
+    if (!fc)
+        return NULL;
+    bin_remove(heap, fc);
+    c = &fc->header;
+    payload = cell_payload(c);
+    aligned = (char *)round_up((uintptr_t)payload, align);
+    if (aligned != payload && (size_t)(aligned - payload) < CELL_MIN)
+        aligned += align;
+    if (WEE_ALLOC_EXTRA_ASSERTIONS)
+        verify_poison(c, aligned - CELL_HEADER, aligned - CELL_HEADER + size);
+    if (aligned != payload) {
+        /* The gap keeps c's header; its neighbours are not free, so it
+         * goes straight back to its bin. */
+        struct cell *gap = c;
+        c = cut(gap, aligned - CELL_HEADER);
+        bin_insert(heap, (struct free_cell *)gap);
+    }
+    cell_set_flags(c, CELL_ALLOCATED);
+    split(heap, c, size, 1);
+    return c;
+}
+
+void wee__main_shrink(struct wee__heap *heap, struct cell *c, size_t size)
+{
+    split(heap, c, size, 0);
+}
+
+int wee__main_grow_in_place(struct wee__heap *heap, struct cell *c, size_t size)
+{
+    struct cell *next = cell_next(c);
+
+    if (!cell_is_free(next) || cell_size(c) + cell_size(next) < size)
+        return 0;
+    bin_remove(heap, (struct free_cell *)next);
+    if (WEE_ALLOC_EXTRA_ASSERTIONS)
+        verify_poison(next, (char *)next, (char *)c + size);
+    /* absorb_next would poison next's header: it is about to be handed out. */
+    cell_set_next(c, cell_next(next));
+    cell_next(next)->prev_raw = (uintptr_t)c;
+    split(heap, c, size, 1);
+    return 1;
+}
+
+/* ---- growth ---- */
+
+int wee__main_grow(struct wee__heap *heap, size_t size, size_t align)
+{
+    struct region *r = heap->regions;
+    char *hint = r ? (char *)r->sentinel + CELL_HEADER : NULL;
+    /* Room for the cell, its alignment, a region record and a sentinel. */
+    size_t need = size + (align > CELL_ALIGN ? 2 * align : 0)
+                  + sizeof(struct region) + CELL_HEADER;
+    size_t bytes = round_up(need, WEE_PAGE_BYTES);
+    /* Grow by an eighth of what we have (at most 1 MiB) to spare the
+     * backend many small calls without overshooting the live data much. */
+    size_t step = heap->backend_bytes / 8;
+    char *base;
+
+    if (step > 16 * WEE_PAGE_BYTES)
+        step = 16 * WEE_PAGE_BYTES;
+    if (bytes < step)
+        bytes = round_up(step, WEE_PAGE_BYTES);
+
+    base = wee__backend_grow(bytes, hint);
+    if (!base && bytes > round_up(need, WEE_PAGE_BYTES)) {
+        bytes = round_up(need, WEE_PAGE_BYTES);
+        base = wee__backend_grow(bytes, hint);
+    }
+    if (!base)
+        return -1;
+    heap->backend_bytes += bytes;
+
+    if (base == hint) {
+        /* Contiguous: the old sentinel becomes the header of the new room. */
+        struct cell *old = r->sentinel;
+        struct cell *sentinel = (struct cell *)(base + bytes - CELL_HEADER);
+        sentinel->prev_raw = (uintptr_t)old;
+        sentinel->next_raw = CELL_ALLOCATED | CELL_SENTINEL;
+        old->next_raw = (uintptr_t)sentinel | CELL_ALLOCATED;
+        r->sentinel = sentinel;
+        release(heap, old, 0);
+    } else if (r && base + bytes == (char *)r) {
+        /* Contiguous below (mmap places new mappings under old ones): the
+         * new room and the old region record become one free cell in front
+         * of the old first cell, under a region record at the new base. */
+        struct region *fresh = (struct region *)base;
+        struct cell *first = region_first(fresh);
+        struct cell *old_first = region_first(r);
+        fresh->next = r->next;
+        fresh->sentinel = r->sentinel;
+        first->prev_raw = 0;
+        first->next_raw = (uintptr_t)old_first | CELL_ALLOCATED;
+        old_first->prev_raw = (uintptr_t)first;
+        heap->regions = fresh;
+        release(heap, first, 0);
+    } else {
+        struct region *fresh = (struct region *)base;
+        struct cell *first = region_first(fresh);
+        struct cell *sentinel = (struct cell *)(base + bytes - CELL_HEADER);
+        fresh->next = r;
+        fresh->sentinel = sentinel;
+        sentinel->prev_raw = (uintptr_t)first;
+        sentinel->next_raw = CELL_ALLOCATED | CELL_SENTINEL;
+        first->prev_raw = 0;
+        first->next_raw = (uintptr_t)sentinel | CELL_ALLOCATED;
+        heap->regions = fresh;
+        release(heap, first, 0);
+    }
+    return 0;
+}
+
+/* ---- checks and statistics ---- */
+
+int wee__heap_owns(const struct wee__heap *heap, const struct cell *c)
+{
+    const struct region *r;
+
+    for (r = heap->regions; r; r = r->next) {
+        const struct cell *first = region_first(r);
+        const struct cell *next, *prev;
+
+        if (c < first || c >= r->sentinel)
+            continue;
+        if (!is_aligned(c, CELL_ALIGN))
+            return 0;
+        next = cell_next(c);
+        prev = cell_prev(c);
+        if (next <= c || next > r->sentinel || !is_aligned(next, CELL_ALIGN)
+            || next->prev_raw != (uintptr_t)c)
+            return 0;
+        if (!prev)
+            return c == first;
+        return prev >= first && prev < c && is_aligned(prev, CELL_ALIGN)
+               && cell_next(prev) == c;
+    }
+    return 0;
+}
+
+/* Walk every cell of every region: links, sizes, merging, poison, and the
+ * counts that the lists must match. */
+static int check_cells(const struct wee__heap *heap, size_t *free_cells,
+                       size_t *cached_cells, size_t *cached_bytes, size_t *in_use)
+{
+    const struct region *r;
+
+    for (r = heap->regions; r; r = r->next) {
+        struct cell *c = region_first(r);
+        const struct cell *prev = NULL;
+
+        if (!is_aligned(r, CELL_ALIGN) || !is_aligned(r->sentinel, CELL_ALIGN))
+            return WEE_CHECK_CELL_MISALIGNED;
+        for (;;) {
+            struct cell *next;
+
+            if (!is_aligned(c, CELL_ALIGN))
+                return WEE_CHECK_CELL_MISALIGNED;
+            if (c->prev_raw != (uintptr_t)prev)
+                return WEE_CHECK_CELL_LINKS;
+            if (c == r->sentinel) {
+                if ((c->next_raw & CELL_FLAGS) != (CELL_ALLOCATED | CELL_SENTINEL))
+                    return WEE_CHECK_CELL_LINKS;
+                break;
+            }
+            if (cell_has(c, CELL_SENTINEL))
+                return WEE_CHECK_CELL_LINKS;
+            next = cell_next(c);
+            if (next <= c || next > r->sentinel || cell_size(c) < CELL_MIN)
+                return WEE_CHECK_CELL_SIZE;
+            if (cell_is_free(c)) {
+                if (cell_has(c, CELL_CACHED))
+                    return WEE_CHECK_FREE_LIST;
+                if (prev && cell_is_free(prev))
+                    return WEE_CHECK_FREE_NEIGHBOURS;
+                if (WEE_ALLOC_EXTRA_ASSERTIONS
+                    && !wee__poison_intact(poison_start(c), next, POISON_MAIN))
+                    return WEE_CHECK_POISON;
+                ++*free_cells;
+            } else if (cell_has(c, CELL_CACHED)) {
+                if (WEE_ALLOC_EXTRA_ASSERTIONS
+                    && !wee__poison_intact((char *)c + CELL_HEADER + WORD, next,
+                                           POISON_CLASS))
+                    return WEE_CHECK_POISON;
+                ++*cached_cells;
+                *cached_bytes += cell_size(c);
+            } else {
+                *in_use += cell_size(c) - CELL_HEADER;
+            }
+            prev = c;
+            c = next;
+        }
+    }
+    return WEE_CHECK_OK;
+}
+
+static int check_bins(const struct wee__heap *heap, size_t free_cells)
+{
+    size_t seen = 0;
+    unsigned fl, sl;
+
+    for (fl = 0; fl < BIN_FL_COUNT; fl++) {
+        if (!!(heap->fl_bitmap >> fl & 1) != !!heap->sl_bitmap[fl])
+            return WEE_CHECK_BITMAP;
+        for (sl = 0; sl < BIN_SL_COUNT; sl++) {
+            const struct free_cell *fc, *prev = NULL;
+
+            if (!!(heap->sl_bitmap[fl] >> sl & 1) != !!heap->bins[fl][sl])
+                return WEE_CHECK_BITMAP;
+            for (fc = heap->bins[fl][sl]; fc; prev = fc, fc = fc->next_free) {
+                unsigned f, s;
+
+                if (++seen > free_cells || !is_aligned(fc, CELL_ALIGN)
+                    || !cell_is_free(&fc->header) || fc->prev_free != prev)
+                    return WEE_CHECK_FREE_LIST;
+                bin_of(cell_size(&fc->header), &f, &s);
+                if (f != fl || s != sl)
+                    return WEE_CHECK_FREE_LIST;
+            }
+        }
+    }
+    return seen == free_cells ? WEE_CHECK_OK : WEE_CHECK_FREE_LIST;
+}
+
+int wee__heap_check(const struct wee__heap *heap)
+{
+    size_t free_cells = 0, cached_cells = 0, cached_bytes = 0, in_use = 0, listed = 0;
+    int result = check_cells(heap, &free_cells, &cached_cells, &cached_bytes, &in_use);
+
+    if (result == WEE_CHECK_OK)
+        result = check_bins(heap, free_cells);
+    if (result == WEE_CHECK_OK)
+        result = wee__class_check(heap, cached_cells, &listed);
+    if (result == WEE_CHECK_OK && listed != cached_cells)
+        result = WEE_CHECK_SIZE_CLASS;
+    if (result == WEE_CHECK_OK
+        && (in_use != heap->in_use_bytes || cached_bytes != heap->class_bytes))
+        result = WEE_CHECK_ACCOUNTING;
+    return result;
+}
+
+void wee__heap_count_free(const struct wee__heap *heap, size_t *cells, size_t *bytes,
+                          size_t *largest)
+{
+    unsigned fl, sl;
+    size_t i;
+
+    *cells = *bytes = *largest = 0;
+    for (fl = 0; fl < BIN_FL_COUNT; fl++) {
+        for (sl = 0; sl < BIN_SL_COUNT; sl++) {
+            const struct free_cell *fc;
+            for (fc = heap->bins[fl][sl]; fc; fc = fc->next_free) {
+                size_t size = cell_size(&fc->header);
+                ++*cells;
+                *bytes += size;
+                if (size > *largest)
+                    *largest = size;
+            }
+        }
+    }
+    for (i = 0; WEE_ALLOC_SIZE_CLASSES && i < CLASS_COUNT; i++) {
+        const struct cell *c;
+        for (c = heap->classes[i]; c; c = *(struct cell *const *)((const char *)c + CELL_HEADER)) {
+            size_t size = cell_size(c);
+            ++*cells;
+            *bytes += size;
+            if (size > *largest)
+                *largest = size;
+        }
+    }
+}

@@ -1,0 +1,171 @@
+/* SPDX-License-Identifier: MPL-2.0 */
+/*
+ * heap.h - the heap's state and the interface between its layers.
+ *
+ *   backend pages  ->  main free list (free-list.c)  ->  size classes
+ *   (backend-*.c)      bins, split, merge, regions       (size-classes.c)
+ *                                   \                      /
+ *                                    public API, lock, errno (wee_alloc.c)
+ *
+ * Every function here expects the heap's lock to be held by the caller.
+ */
+#ifndef WEE_HEAP_H
+#define WEE_HEAP_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "backend.h"
+#include "cell.h"
+#include "wee_alloc.h"
+#include "wee_alloc_config.h"
+
+/*
+ * The main free list is a two-level segregated fit (as in TLSF).  A free
+ * cell of q granules lives in bin (fl, sl):
+ *   q < 16:  fl = 0,  sl = q              (exact sizes)
+ *   q >= 16: fl = log2(q) - 3,  sl = the 4 bits of q below its top bit
+ * so each power-of-two range is cut into 16 bins.  fl_bitmap has bit fl set
+ * when any bin of row fl is non-empty; sl_bitmap[fl] has bit sl set when bin
+ * (fl, sl) is.  Finding a suitable non-empty bin is two find-first-set
+ * operations, whatever the number of free cells.
+ */
+#define BIN_SL_LOG2   4
+#define BIN_SL_COUNT  (1u << BIN_SL_LOG2)
+#define BIN_FL_COUNT  (sizeof(size_t) * 8 - CELL_LOG2_GRANULE - BIN_SL_LOG2 + 1)
+
+_Static_assert(BIN_FL_COUNT <= sizeof(size_t) * 8, "fl_bitmap holds every row");
+_Static_assert(BIN_SL_COUNT <= 32, "sl_bitmap holds every column");
+
+/*
+ * Size classes: cells of up to CLASS_MAX_CELL bytes (a payload of 256 words,
+ * as in the original) that are freed wait on an exact-size LIFO list instead
+ * of being merged, so the next request of that size is a pop.  The bytes
+ * waiting there are bounded (see size-classes.c), and the lists are emptied
+ * into the main list before the heap grows, so they never make it grow.
+ */
+#define CLASS_MAX_CELL  (CELL_HEADER + 256 * WORD)
+#define CLASS_COUNT     (CLASS_MAX_CELL / CELL_GRANULE - 1)
+
+/*
+ * A region is one run of memory from the backend:
+ *   [struct region][first cell ... last cell][sentinel]
+ * Memory that the backend places right after the newest region extends it
+ * (its sentinel becomes an ordinary cell header), so a heap on a contiguous
+ * backend (wasm, static array, mmap with a hint) is usually one region.
+ */
+struct region {
+    struct region *next;      /* the next older region, or NULL */
+    struct cell *sentinel;    /* the region's end marker */
+};
+
+_Static_assert(sizeof(struct region) % CELL_ALIGN == 0, "cells after it stay aligned");
+
+static inline struct cell *region_first(const struct region *r)
+{
+    return (struct cell *)(r + 1);
+}
+
+struct wee__heap {
+    wee__lock_t lock;
+
+    /* Main free list. */
+    size_t fl_bitmap;
+    uint32_t sl_bitmap[BIN_FL_COUNT];
+    struct free_cell *bins[BIN_FL_COUNT][BIN_SL_COUNT];
+
+    /* Regions of memory from the backend, newest first. */
+    struct region *regions;
+
+    /* Size-class lists, indexed by cell size in granules minus two. */
+    struct cell *classes[WEE_ALLOC_SIZE_CLASSES ? CLASS_COUNT : 1];
+    size_t class_bytes;           /* bytes of cells waiting on class lists */
+
+    /* Accounting. */
+    size_t backend_bytes;
+    size_t in_use_bytes;
+    size_t peak_in_use_bytes;
+    size_t failed_requests;
+};
+
+/* The cell size (header included) that serves a request of n bytes.
+ * n must not exceed WEE_MAX_REQUEST. */
+static inline size_t cell_size_for(size_t n)
+{
+    size_t size = round_up(n, CELL_GRANULE) + CELL_HEADER;
+    return size < CELL_MIN ? CELL_MIN : size;
+}
+
+/* Requests above this fail with ENOMEM before any arithmetic can overflow:
+ * nothing that large can be had on any machine (as in glibc, whose limit
+ * is PTRDIFF_MAX). */
+#define WEE_MAX_REQUEST ((SIZE_MAX >> 1) - 16 * WEE_PAGE_BYTES)
+
+/* ---- main free list: free-list.c ---- */
+
+/* Take a free cell of at least `size` bytes (a cell size) whose payload is
+ * aligned to `align` (a power of two >= CELL_ALIGN), split it to size and
+ * mark it allocated.  NULL when no free cell fits; the heap does not grow. */
+WEE_INTERNAL struct cell *wee__main_take(struct wee__heap *heap, size_t size,
+                                         size_t align);
+
+/* Get memory from the backend so that a request of `size` bytes aligned to
+ * `align` can be met.  0 on success, -1 when the backend fails. */
+WEE_INTERNAL int wee__main_grow(struct wee__heap *heap, size_t size, size_t align);
+
+/* Put an allocated (or cached) cell back on the main list, merging it with
+ * its free neighbours. */
+WEE_INTERNAL void wee__main_release(struct wee__heap *heap, struct cell *c);
+
+/* Shrink an allocated cell to `size` bytes, releasing the tail when it is
+ * large enough to be a cell. */
+WEE_INTERNAL void wee__main_shrink(struct wee__heap *heap, struct cell *c, size_t size);
+
+/* Grow an allocated cell to `size` bytes by taking from its free next
+ * neighbour.  1 on success, 0 when the neighbour is not free or too small. */
+WEE_INTERNAL int wee__main_grow_in_place(struct wee__heap *heap, struct cell *c,
+                                         size_t size);
+
+/* Is c a cell header of this heap?  Walks the regions and cells up to c:
+ * O(cells); used by the extra assertions only. */
+WEE_INTERNAL int wee__heap_owns(const struct wee__heap *heap, const struct cell *c);
+
+/* Verify every invariant; returns a wee_check_result. */
+WEE_INTERNAL int wee__heap_check(const struct wee__heap *heap);
+
+/* Free cells, free bytes and the largest free cell (class lists included). */
+WEE_INTERNAL void wee__heap_count_free(const struct wee__heap *heap, size_t *cells,
+                                       size_t *bytes, size_t *largest);
+
+/* Extra assertions: fill [from, to) with `byte`, or verify it holds only
+ * `byte` (returns 0 when intact). */
+WEE_INTERNAL void wee__poison(void *from, void *to, int byte);
+WEE_INTERNAL int wee__poison_intact(const void *from, const void *to, int byte);
+
+/* ---- size classes: size-classes.c ---- */
+
+#if WEE_ALLOC_SIZE_CLASSES
+/* Pop a cached cell of exactly `size` bytes (a class size) or NULL. */
+WEE_INTERNAL struct cell *wee__class_pop(struct wee__heap *heap, size_t size);
+/* Cache an allocated cell of a class size.  0 when the cache is full and
+ * the caller must release the cell to the main list instead. */
+WEE_INTERNAL int wee__class_push(struct wee__heap *heap, struct cell *c);
+/* Release every cached cell to the main list; returns how many. */
+WEE_INTERNAL size_t wee__class_flush(struct wee__heap *heap);
+/* Verify the class lists (a wee_check_result), visiting at most `limit`
+ * cells (more means a cycle or a stray cell); *cells is how many it saw. */
+WEE_INTERNAL int wee__class_check(const struct wee__heap *heap, size_t limit,
+                                  size_t *cells);
+#else
+static inline struct cell *wee__class_pop(struct wee__heap *heap, size_t size)
+{ (void)heap; (void)size; return NULL; }
+static inline int wee__class_push(struct wee__heap *heap, struct cell *c)
+{ (void)heap; (void)c; return 0; }
+static inline size_t wee__class_flush(struct wee__heap *heap)
+{ (void)heap; return 0; }
+static inline int wee__class_check(const struct wee__heap *heap, size_t limit,
+                                   size_t *cells)
+{ (void)heap; (void)limit; *cells = 0; return 0; }
+#endif
+
+#endif /* WEE_HEAP_H */

@@ -1,0 +1,117 @@
+/* SPDX-License-Identifier: MPL-2.0 */
+/*
+ * size-classes.c - exact-size lists for small cells.
+ *
+ * A freed cell of at most CLASS_MAX_CELL bytes is pushed on the list of its
+ * exact size instead of being merged, and the next request for that size
+ * pops it: two loads and a store each way.  Cells on these lists stay
+ * ALLOCATED to the main list (so neighbours never merge into them) and carry
+ * CELL_CACHED; their first payload word links the list:
+ *
+ *   classes[size / granule - 2] -> cell -> cell -> NULL
+ *
+ * Unlike the original, whose class chunks were never given back (22-44 MiB
+ * with every class in use), the bytes waiting here are bounded: a push that
+ * would exceed the cap is refused and the cell merges into the main list;
+ * and before the heap asks the backend for more, every list is emptied into
+ * the main list, so cached cells never make the heap grow.
+ */
+#include "config.h"
+
+#include "heap.h"
+
+#if WEE_ALLOC_SIZE_CLASSES
+
+/* The cache may hold an eighth of the bytes in use, and at least this. */
+#define CLASS_CACHE_MIN_BYTES ((size_t)64 * 1024)
+
+static inline size_t class_index(size_t size)
+{
+    return (size >> CELL_LOG2_GRANULE) - 2;
+}
+
+static inline struct cell **class_link(struct cell *c)
+{
+    return (struct cell **)cell_payload(c);
+}
+
+struct cell *wee__class_pop(struct wee__heap *heap, size_t size)
+{
+    struct cell **head = &heap->classes[class_index(size)];
+    struct cell *c = *head;
+
+    if (!c)
+        return NULL;
+    *head = *class_link(c);
+    heap->class_bytes -= size;
+    if (WEE_ALLOC_EXTRA_ASSERTIONS
+        && !wee__poison_intact((char *)cell_payload(c) + WORD, cell_next(c), POISON_CLASS))
+        wee__fatal("wee_malloc", "freed memory was written to (use after free?)",
+                   cell_payload(c));
+    cell_set_flags(c, CELL_ALLOCATED);
+    return c;
+}
+
+int wee__class_push(struct wee__heap *heap, struct cell *c)
+{
+    size_t size = cell_size(c);
+    size_t cap = heap->in_use_bytes / 8;
+    struct cell **head;
+
+    if (cap < CLASS_CACHE_MIN_BYTES)
+        cap = CLASS_CACHE_MIN_BYTES;
+    if (heap->class_bytes + size > cap)
+        return 0;
+    head = &heap->classes[class_index(size)];
+    *class_link(c) = *head;
+    *head = c;
+    heap->class_bytes += size;
+    cell_set_flags(c, CELL_ALLOCATED | CELL_CACHED);
+    if (WEE_ALLOC_EXTRA_ASSERTIONS)
+        wee__poison((char *)cell_payload(c) + WORD, cell_next(c), POISON_CLASS);
+    return 1;
+}
+
+size_t wee__class_flush(struct wee__heap *heap)
+{
+    size_t i, released = 0;
+
+    if (!heap->class_bytes)
+        return 0;
+    for (i = 0; i < CLASS_COUNT; i++) {
+        struct cell *c = heap->classes[i];
+        while (c) {
+            struct cell *next = *class_link(c);
+            wee__main_release(heap, c);
+            c = next;
+            released++;
+        }
+        heap->classes[i] = NULL;
+    }
+    heap->class_bytes = 0;
+    return released;
+}
+
+int wee__class_check(const struct wee__heap *heap, size_t limit, size_t *cells)
+{
+    size_t i;
+
+    *cells = 0;
+    for (i = 0; i < CLASS_COUNT; i++) {
+        struct cell *c;
+        for (c = heap->classes[i]; c; c = *class_link(c)) {
+            if (++*cells > limit)
+                return WEE_CHECK_SIZE_CLASS;
+            if ((c->next_raw & CELL_FLAGS) != (CELL_ALLOCATED | CELL_CACHED)
+                || class_index(cell_size(c)) != i)
+                return WEE_CHECK_SIZE_CLASS;
+        }
+    }
+    return WEE_CHECK_OK;
+}
+
+#else
+/* Built without size classes: heap.h gives the no-op versions.  (ISO C
+ * wants at least one declaration in a file.) */
+typedef int wee__no_size_classes;
+#endif /* WEE_ALLOC_SIZE_CLASSES */
