@@ -1,0 +1,179 @@
+/* SPDX-License-Identifier: MPL-2.0 */
+/*
+ * check-helpers.h - small helpers shared by the Check unit tests.
+ *
+ * Everything here is static so that each test program stays one
+ * translation unit: a pseudo-random generator with a printable seed, a
+ * fill pattern derived from a block's id, a statistics snapshot and the
+ * usual "run this suite, exit 0 or 1" main.
+ */
+#ifndef WEE_CHECK_HELPERS_H
+#define WEE_CHECK_HELPERS_H
+
+#include <check.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "wee_alloc.h"
+
+/* The contract's terms, spelled as the header spells them. */
+#define TEST_W          (sizeof(void *))
+#define TEST_MIN_ALIGN  (2 * sizeof(void *))
+#define TEST_HEADER     (2 * sizeof(void *))
+
+/* A value errno never takes, to see whether a call touched errno. */
+#define ERRNO_SENTINEL  4242
+
+#if defined(__GNUC__)
+#  define TEST_UNUSED __attribute__((unused))
+#else
+#  define TEST_UNUSED
+#endif
+
+static TEST_UNUSED int
+is_aligned(const void *p, size_t alignment)
+{
+    return ((uintptr_t)p & (alignment - 1)) == 0;
+}
+
+static TEST_UNUSED struct wee_stats
+stats_now(void)
+{
+    struct wee_stats s;
+
+    /* Garbage first, so that a field wee_stats forgets to fill shows. */
+    memset(&s, 0xa5, sizeof s);
+    wee_stats(&s);
+    return s;
+}
+
+/* xorshift64*: small, fast, and the same sequence everywhere. */
+struct prng {
+    uint64_t state;
+};
+
+static TEST_UNUSED void
+prng_seed(struct prng *r, uint64_t seed)
+{
+    r->state = seed ? seed : 0x9e3779b97f4a7c15u;
+}
+
+static TEST_UNUSED uint64_t
+prng_next(struct prng *r)
+{
+    uint64_t x = r->state;
+
+    x ^= x >> 12;
+    x ^= x << 25;
+    x ^= x >> 27;
+    r->state = x;
+    return x * 0x2545f4914f6cdd1du;
+}
+
+/* A value in [0, n), n > 0. */
+static TEST_UNUSED size_t
+prng_below(struct prng *r, size_t n)
+{
+    return (size_t)(prng_next(r) % n);
+}
+
+/* A value in [lo, hi]. */
+static TEST_UNUSED size_t
+prng_range(struct prng *r, size_t lo, size_t hi)
+{
+    return lo + prng_below(r, hi - lo + 1);
+}
+
+/*
+ * The fill pattern of block `id`: the first 8 bytes hold the id (as far as
+ * the block reaches), byte i >= 8 holds (base + i) mod 256 where base is
+ * derived from the id.  A block that overlaps another, or whose contents
+ * were moved to the wrong offset, does not read back as its own pattern.
+ */
+static TEST_UNUSED unsigned char
+pattern_base(uint64_t id)
+{
+    return (unsigned char)((id * 0x9e3779b97f4a7c15u) >> 56);
+}
+
+static TEST_UNUSED void
+pattern_fill(void *block, size_t n, uint64_t id)
+{
+    unsigned char *p = block;
+    unsigned char base = pattern_base(id);
+    size_t head = n < 8 ? n : 8;
+    size_t i;
+
+    for (i = 0; i < head; i++)
+        p[i] = (unsigned char)(id >> (8 * i));
+    for (i = head; i < n; i++)
+        p[i] = (unsigned char)(base + i);
+}
+
+/* The offset of the first byte that differs from the pattern, or n. */
+static TEST_UNUSED size_t
+pattern_mismatch(const void *block, size_t n, uint64_t id)
+{
+    const unsigned char *p = block;
+    unsigned char base = pattern_base(id);
+    size_t head = n < 8 ? n : 8;
+    size_t i, start;
+
+    for (i = 0; i < head; i++)
+        if (p[i] != (unsigned char)(id >> (8 * i)))
+            return i;
+    /* Compare in chunks without an early exit so the loop vectorises,
+     * then find the exact byte only in a chunk that differs. */
+    for (start = head; start < n; start += 4096) {
+        size_t end = n - start < 4096 ? n : start + 4096;
+        unsigned char diff = 0;
+
+        for (i = start; i < end; i++)
+            diff |= (unsigned char)(p[i] ^ (unsigned char)(base + i));
+        if (diff)
+            for (i = start; i < end; i++)
+                if (p[i] != (unsigned char)(base + i))
+                    return i;
+    }
+    return n;
+}
+
+/* The offset of the first non-zero byte, or n. */
+static TEST_UNUSED size_t
+first_nonzero(const void *block, size_t n)
+{
+    const unsigned char *p = block;
+    size_t i;
+
+    for (i = 0; i < n; i++)
+        if (p[i] != 0)
+            return i;
+    return n;
+}
+
+/* Seed from $name when set (decimal or 0x-hex), else the default. */
+static TEST_UNUSED uint64_t
+seed_from_env(const char *name, uint64_t fallback)
+{
+    const char *s = getenv(name);
+
+    if (s && *s)
+        return (uint64_t)strtoull(s, NULL, 0);
+    return fallback;
+}
+
+/* Run every test of `s` as CK_ENV asks, exit status 0 when all passed. */
+static TEST_UNUSED int
+run_suite(SRunner *sr)
+{
+    int failed;
+
+    srunner_run_all(sr, CK_ENV);
+    failed = srunner_ntests_failed(sr);
+    srunner_free(sr);
+    return failed == 0 ? EXIT_SUCCESS : EXIT_FAILURE;
+}
+
+#endif /* WEE_CHECK_HELPERS_H */
