@@ -157,6 +157,8 @@ struct wee_stats {
     size_t free_cells;         /* number of free cells (size-class lists included) */
     size_t largest_free_cell;  /* bytes of the largest free cell, header included */
     size_t failed_requests;    /* allocations that returned NULL for lack of memory */
+    unsigned fragmentation_permille; /* 1000 * (1 - largest_free_cell / free_bytes);
+                                        0 when nothing is free */
 };
 
 /*
@@ -194,6 +196,83 @@ WEE_API int wee_check(void);
  * Never NULL; unknown codes give "unknown wee_check result".
  */
 WEE_API const char *wee_check_describe(int code);
+
+/*
+ * Heap instances.
+ *
+ * The functions above work on the default heap.  A program may also keep
+ * independent heaps, each with its own lock and free lists:
+ *   - wee_heap_new() makes a heap fed by the configured backend, as the
+ *     default heap is;
+ *   - wee_heap_in(buf, len) makes a heap that lives entirely inside a
+ *     caller's buffer (an arena, an embedded pool): requests it cannot meet
+ *     fail with ENOMEM, it never asks the backend for anything.
+ * A block must be freed (or resized) through the heap that allocated it.
+ * Freeing it into another heap is undefined behaviour; with extra
+ * assertions it aborts with a message naming the function and the address.
+ * Heaps are never destroyed: like the original, the backend never takes
+ * memory back.  Every wee_heap_* function takes NULL to mean the default
+ * heap, and otherwise behaves exactly as the function of the same name
+ * above.
+ */
+typedef struct wee_heap wee_heap;
+
+/* wee_heap_default - the default heap (never NULL).  O(1). */
+WEE_API wee_heap *wee_heap_default(void);
+
+/*
+ * wee_heap_new - a new, empty heap fed by the backend.
+ *
+ * Its state takes the start of a 64 KiB backend unit, whose rest is the
+ * heap's first free memory.  NULL with errno = ENOMEM when the backend has
+ * no memory.  O(1).
+ */
+WEE_API wee_heap *wee_heap_new(void);
+
+/*
+ * wee_heap_in - a heap inside the `len` bytes at `buf`.
+ *
+ * buf must be aligned to MIN_ALIGN and len large enough for the heap's own
+ * state and one block (about 9 KiB on 64-bit hosts, 3 KiB on 32-bit ones);
+ * otherwise NULL with errno = EINVAL.  The caller keeps the buffer alive and
+ * untouched for as long as the heap is used.  O(1).
+ */
+WEE_API wee_heap *wee_heap_in(void *buf, size_t len);
+
+WEE_API void *wee_heap_malloc(wee_heap *heap, size_t size) WEE_MALLOC_ATTRS;
+WEE_API void *wee_heap_calloc(wee_heap *heap, size_t nmemb, size_t size) WEE_MALLOC_ATTRS;
+WEE_API void *wee_heap_realloc(wee_heap *heap, void *ptr, size_t size);
+WEE_API void wee_heap_free(wee_heap *heap, void *ptr);
+WEE_API void *wee_heap_aligned_alloc(wee_heap *heap, size_t alignment, size_t size)
+    WEE_MALLOC_ATTRS;
+WEE_API size_t wee_heap_usable_size(wee_heap *heap, const void *ptr);
+WEE_API void wee_heap_stats(wee_heap *heap, struct wee_stats *out);
+
+/*
+ * wee_heap_check - as wee_check, for one heap, and where.
+ *
+ * When an invariant is broken and `where` is not NULL, *where receives the
+ * address of the cell (or heap structure) at fault; on success, NULL.
+ * With extra assertions the library runs this check itself: after every
+ * operation while the heap has at most 4096 cells, and every 256 operations
+ * on larger heaps (so that checking stays linear in the work done); every
+ * operation also checks the cells it touches, and poison is verified
+ * whenever freed memory is handed out again.  O(number of cells).
+ */
+WEE_API int wee_heap_check(wee_heap *heap, void **where);
+
+/*
+ * wee_heap_walk - call visit(block, size, in_use, arg) for every cell.
+ *
+ * block is the cell's payload address, size its usable bytes, in_use 1 for
+ * a block the program holds and 0 for free memory (on the main list or a
+ * size-class list).  Cells are visited in address order within each region.
+ * The walk stops at the first non-zero value visit returns, and returns it;
+ * 0 when every cell was visited.  The heap's lock is held throughout: visit
+ * must not call into the same heap.  O(number of cells).
+ */
+typedef int (*wee_walk_fn)(void *block, size_t size, int in_use, void *arg);
+WEE_API int wee_heap_walk(wee_heap *heap, wee_walk_fn visit, void *arg);
 
 #ifdef __cplusplus
 }

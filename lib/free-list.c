@@ -82,7 +82,7 @@ static inline void bin_of(size_t size, unsigned *fl, unsigned *sl)
     }
 }
 
-static void bin_insert(struct wee__heap *heap, struct free_cell *fc)
+static void bin_insert(struct wee_heap *heap, struct free_cell *fc)
 {
     unsigned fl, sl;
     struct free_cell *head;
@@ -98,7 +98,7 @@ static void bin_insert(struct wee__heap *heap, struct free_cell *fc)
     heap->fl_bitmap |= (size_t)1 << fl;
 }
 
-static void bin_remove(struct wee__heap *heap, struct free_cell *fc)
+static void bin_remove(struct wee_heap *heap, struct free_cell *fc)
 {
     unsigned fl, sl;
 
@@ -123,7 +123,7 @@ static void bin_remove(struct wee__heap *heap, struct free_cell *fc)
  * than the request are the request's own); otherwise the first cell of the
  * first non-empty larger bin, which fits whatever its size.
  */
-static struct free_cell *bin_search(const struct wee__heap *heap, size_t size)
+static struct free_cell *bin_search(const struct wee_heap *heap, size_t size)
 {
     unsigned fl, sl;
     uint32_t sl_map;
@@ -147,7 +147,7 @@ static struct free_cell *bin_search(const struct wee__heap *heap, size_t size)
 
 /* ---- split and merge ---- */
 
-static void release(struct wee__heap *heap, struct cell *c, int poisoned);
+static void release(struct wee_heap *heap, struct cell *c, int poisoned);
 
 /* Insert a new cell boundary at `at` inside c: c keeps [c, at), the new
  * cell gets [at, old next).  Neither is put on a list. */
@@ -165,7 +165,7 @@ static struct cell *cut(struct cell *c, char *at)
 
 /* Trim c to `size` bytes; a tail that can be a cell goes back to the free
  * list.  `poisoned` says whether the tail already holds poison. */
-static void split(struct wee__heap *heap, struct cell *c, size_t size, int poisoned)
+static void split(struct wee_heap *heap, struct cell *c, size_t size, int poisoned)
 {
     if (cell_size(c) - size >= CELL_MIN)
         release(heap, cut(c, (char *)c + size), poisoned);
@@ -194,7 +194,7 @@ static void check_neighbours(const struct cell *c)
 }
 
 /* Make c free: merge it with free neighbours and bin the result. */
-static void release(struct wee__heap *heap, struct cell *c, int poisoned)
+static void release(struct wee_heap *heap, struct cell *c, int poisoned)
 {
     struct cell *next = cell_next(c);
     struct cell *prev = cell_prev(c);
@@ -217,7 +217,7 @@ static void release(struct wee__heap *heap, struct cell *c, int poisoned)
     bin_insert(heap, (struct free_cell *)c);
 }
 
-void wee__main_release(struct wee__heap *heap, struct cell *c)
+void wee__main_release(struct wee_heap *heap, struct cell *c)
 {
     release(heap, c, 0);
 }
@@ -232,7 +232,7 @@ static void verify_poison(struct cell *c, char *from, char *to)
                    cell_payload(c));
 }
 
-struct cell *wee__main_take(struct wee__heap *heap, size_t size, size_t align)
+struct cell *wee__main_take(struct wee_heap *heap, size_t size, size_t align)
 {
     struct free_cell *fc;
     struct cell *c;
@@ -279,12 +279,12 @@ struct cell *wee__main_take(struct wee__heap *heap, size_t size, size_t align)
     return c;
 }
 
-void wee__main_shrink(struct wee__heap *heap, struct cell *c, size_t size)
+void wee__main_shrink(struct wee_heap *heap, struct cell *c, size_t size)
 {
     split(heap, c, size, 0);
 }
 
-int wee__main_grow_in_place(struct wee__heap *heap, struct cell *c, size_t size)
+int wee__main_grow_in_place(struct wee_heap *heap, struct cell *c, size_t size)
 {
     struct cell *next = cell_next(c);
 
@@ -302,39 +302,28 @@ int wee__main_grow_in_place(struct wee__heap *heap, struct cell *c, size_t size)
 
 /* ---- growth ---- */
 
-int wee__main_grow(struct wee__heap *heap, size_t size, size_t align)
+static wee__lock_t backend_lock;
+
+void *wee__backend_grow_locked(size_t bytes, void *hint)
+{
+    void *base;
+
+    wee__lock_acquire(&backend_lock);
+    base = wee__backend_grow(bytes, hint);
+    wee__lock_release(&backend_lock);
+    return base;
+}
+
+void wee__main_add_memory(struct wee_heap *heap, char *base, size_t bytes)
 {
     struct region *r = heap->regions;
-    char *hint = r ? (char *)r->sentinel + CELL_HEADER : NULL;
-    /* Room for the cell, its alignment, a region record and a sentinel. */
-    size_t need = size + (align > CELL_ALIGN ? 2 * align : 0)
-                  + sizeof(struct region) + CELL_HEADER;
-    size_t bytes = round_up(need, WEE_PAGE_BYTES);
-    /* Grow by an eighth of what we have (at most 1 MiB) to spare the
-     * backend many small calls without overshooting the live data much. */
-    size_t step = heap->backend_bytes / 8;
-    char *base;
+    struct cell *sentinel = (struct cell *)(base + bytes - CELL_HEADER);
 
-    if (step > 16 * WEE_PAGE_BYTES)
-        step = 16 * WEE_PAGE_BYTES;
-    if (bytes < step)
-        bytes = round_up(step, WEE_PAGE_BYTES);
-
-    base = wee__backend_grow(bytes, hint);
-    if (!base && bytes > round_up(need, WEE_PAGE_BYTES)) {
-        bytes = round_up(need, WEE_PAGE_BYTES);
-        base = wee__backend_grow(bytes, hint);
-    }
-    if (!base)
-        return -1;
-    heap->backend_bytes += bytes;
-
-    if (base == hint) {
-        /* Contiguous: the old sentinel becomes the header of the new room. */
+    if (r && base == (char *)r->sentinel + CELL_HEADER) {
+        /* Contiguous above: the old sentinel heads the new room. */
         struct cell *old = r->sentinel;
-        struct cell *sentinel = (struct cell *)(base + bytes - CELL_HEADER);
-        sentinel->prev_raw = (uintptr_t)old;
         sentinel->next_raw = CELL_ALLOCATED | CELL_SENTINEL;
+        sentinel->prev_raw = (uintptr_t)old;
         old->next_raw = (uintptr_t)sentinel | CELL_ALLOCATED;
         r->sentinel = sentinel;
         release(heap, old, 0);
@@ -355,22 +344,52 @@ int wee__main_grow(struct wee__heap *heap, size_t size, size_t align)
     } else {
         struct region *fresh = (struct region *)base;
         struct cell *first = region_first(fresh);
-        struct cell *sentinel = (struct cell *)(base + bytes - CELL_HEADER);
         fresh->next = r;
         fresh->sentinel = sentinel;
-        sentinel->prev_raw = (uintptr_t)first;
         sentinel->next_raw = CELL_ALLOCATED | CELL_SENTINEL;
+        sentinel->prev_raw = (uintptr_t)first;
         first->prev_raw = 0;
         first->next_raw = (uintptr_t)sentinel | CELL_ALLOCATED;
         heap->regions = fresh;
         release(heap, first, 0);
     }
+}
+
+int wee__main_grow(struct wee_heap *heap, size_t size, size_t align)
+{
+    struct region *r = heap->regions;
+    char *hint = r ? (char *)r->sentinel + CELL_HEADER : NULL;
+    /* Room for the cell, its alignment, a region record and a sentinel. */
+    size_t need = round_up(size + (align > CELL_ALIGN ? 2 * align : 0)
+                           + sizeof(struct region) + CELL_HEADER, WEE_PAGE_BYTES);
+    /* Grow by an eighth of what we have (at most 1 MiB) to spare the
+     * backend many small calls without overshooting the live data much. */
+    size_t step = heap->backend_bytes / 8;
+    size_t bytes = need;
+    char *base;
+
+    if (heap->in_buffer)
+        return -1;
+    if (step > 16 * WEE_PAGE_BYTES)
+        step = 16 * WEE_PAGE_BYTES;
+    if (bytes < step)
+        bytes = round_up(step, WEE_PAGE_BYTES);
+
+    base = wee__backend_grow_locked(bytes, hint);
+    if (!base && bytes > need) {
+        bytes = need;
+        base = wee__backend_grow_locked(bytes, hint);
+    }
+    if (!base)
+        return -1;
+    heap->backend_bytes += bytes;
+    wee__main_add_memory(heap, base, bytes);
     return 0;
 }
 
 /* ---- checks and statistics ---- */
 
-int wee__heap_owns(const struct wee__heap *heap, const struct cell *c)
+int wee__heap_owns(const struct wee_heap *heap, const struct cell *c)
 {
     const struct region *r;
 
@@ -395,10 +414,14 @@ int wee__heap_owns(const struct wee__heap *heap, const struct cell *c)
     return 0;
 }
 
+/* What a check found: the result and the cell it is about. */
+#define FOUND(result, cell) (*where = (cell), (result))
+
 /* Walk every cell of every region: links, sizes, merging, poison, and the
  * counts that the lists must match. */
-static int check_cells(const struct wee__heap *heap, size_t *free_cells,
-                       size_t *cached_cells, size_t *cached_bytes, size_t *in_use)
+static int check_cells(const struct wee_heap *heap, int poison, const void **where,
+                       size_t *free_cells, size_t *cached_cells, size_t *cached_bytes,
+                       size_t *used_cells, size_t *in_use)
 {
     const struct region *r;
 
@@ -407,41 +430,42 @@ static int check_cells(const struct wee__heap *heap, size_t *free_cells,
         const struct cell *prev = NULL;
 
         if (!is_aligned(r, CELL_ALIGN) || !is_aligned(r->sentinel, CELL_ALIGN))
-            return WEE_CHECK_CELL_MISALIGNED;
+            return FOUND(WEE_CHECK_CELL_MISALIGNED, r);
         for (;;) {
             struct cell *next;
 
             if (!is_aligned(c, CELL_ALIGN))
-                return WEE_CHECK_CELL_MISALIGNED;
+                return FOUND(WEE_CHECK_CELL_MISALIGNED, c);
             if (c->prev_raw != (uintptr_t)prev)
-                return WEE_CHECK_CELL_LINKS;
+                return FOUND(WEE_CHECK_CELL_LINKS, c);
             if (c == r->sentinel) {
                 if ((c->next_raw & CELL_FLAGS) != (CELL_ALLOCATED | CELL_SENTINEL))
-                    return WEE_CHECK_CELL_LINKS;
+                    return FOUND(WEE_CHECK_CELL_LINKS, c);
                 break;
             }
             if (cell_has(c, CELL_SENTINEL))
-                return WEE_CHECK_CELL_LINKS;
+                return FOUND(WEE_CHECK_CELL_LINKS, c);
             next = cell_next(c);
             if (next <= c || next > r->sentinel || cell_size(c) < CELL_MIN)
-                return WEE_CHECK_CELL_SIZE;
+                return FOUND(WEE_CHECK_CELL_SIZE, c);
             if (cell_is_free(c)) {
                 if (cell_has(c, CELL_CACHED))
-                    return WEE_CHECK_FREE_LIST;
+                    return FOUND(WEE_CHECK_FREE_LIST, c);
                 if (prev && cell_is_free(prev))
-                    return WEE_CHECK_FREE_NEIGHBOURS;
-                if (WEE_ALLOC_EXTRA_ASSERTIONS
+                    return FOUND(WEE_CHECK_FREE_NEIGHBOURS, c);
+                if (WEE_ALLOC_EXTRA_ASSERTIONS && poison
                     && !wee__poison_intact(poison_start(c), next, POISON_MAIN))
-                    return WEE_CHECK_POISON;
+                    return FOUND(WEE_CHECK_POISON, c);
                 ++*free_cells;
             } else if (cell_has(c, CELL_CACHED)) {
-                if (WEE_ALLOC_EXTRA_ASSERTIONS
+                if (WEE_ALLOC_EXTRA_ASSERTIONS && poison
                     && !wee__poison_intact((char *)c + CELL_HEADER + WORD, next,
                                            POISON_CLASS))
-                    return WEE_CHECK_POISON;
+                    return FOUND(WEE_CHECK_POISON, c);
                 ++*cached_cells;
                 *cached_bytes += cell_size(c);
             } else {
+                ++*used_cells;
                 *in_use += cell_size(c) - CELL_HEADER;
             }
             prev = c;
@@ -451,52 +475,78 @@ static int check_cells(const struct wee__heap *heap, size_t *free_cells,
     return WEE_CHECK_OK;
 }
 
-static int check_bins(const struct wee__heap *heap, size_t free_cells)
+static int check_bins(const struct wee_heap *heap, size_t free_cells, const void **where)
 {
     size_t seen = 0;
     unsigned fl, sl;
 
     for (fl = 0; fl < BIN_FL_COUNT; fl++) {
         if (!!(heap->fl_bitmap >> fl & 1) != !!heap->sl_bitmap[fl])
-            return WEE_CHECK_BITMAP;
+            return FOUND(WEE_CHECK_BITMAP, &heap->sl_bitmap[fl]);
         for (sl = 0; sl < BIN_SL_COUNT; sl++) {
             const struct free_cell *fc, *prev = NULL;
 
             if (!!(heap->sl_bitmap[fl] >> sl & 1) != !!heap->bins[fl][sl])
-                return WEE_CHECK_BITMAP;
+                return FOUND(WEE_CHECK_BITMAP, &heap->bins[fl][sl]);
             for (fc = heap->bins[fl][sl]; fc; prev = fc, fc = fc->next_free) {
                 unsigned f, s;
 
                 if (++seen > free_cells || !is_aligned(fc, CELL_ALIGN)
                     || !cell_is_free(&fc->header) || fc->prev_free != prev)
-                    return WEE_CHECK_FREE_LIST;
+                    return FOUND(WEE_CHECK_FREE_LIST, fc);
                 bin_of(cell_size(&fc->header), &f, &s);
                 if (f != fl || s != sl)
-                    return WEE_CHECK_FREE_LIST;
+                    return FOUND(WEE_CHECK_FREE_LIST, fc);
             }
         }
     }
-    return seen == free_cells ? WEE_CHECK_OK : WEE_CHECK_FREE_LIST;
+    return seen == free_cells ? WEE_CHECK_OK : FOUND(WEE_CHECK_FREE_LIST, heap);
 }
 
-int wee__heap_check(const struct wee__heap *heap)
+int wee__heap_check(const struct wee_heap *heap, int poison, const void **where,
+                    size_t *cells)
 {
-    size_t free_cells = 0, cached_cells = 0, cached_bytes = 0, in_use = 0, listed = 0;
-    int result = check_cells(heap, &free_cells, &cached_cells, &cached_bytes, &in_use);
+    size_t free_cells = 0, cached_cells = 0, cached_bytes = 0, used_cells = 0;
+    size_t in_use = 0, listed = 0;
+    int result;
 
+    *where = NULL;
+    result = check_cells(heap, poison, where, &free_cells, &cached_cells, &cached_bytes,
+                         &used_cells, &in_use);
     if (result == WEE_CHECK_OK)
-        result = check_bins(heap, free_cells);
+        result = check_bins(heap, free_cells, where);
     if (result == WEE_CHECK_OK)
-        result = wee__class_check(heap, cached_cells, &listed);
+        result = wee__class_check(heap, cached_cells, &listed, where);
     if (result == WEE_CHECK_OK && listed != cached_cells)
-        result = WEE_CHECK_SIZE_CLASS;
+        result = FOUND(WEE_CHECK_SIZE_CLASS, heap);
     if (result == WEE_CHECK_OK
         && (in_use != heap->in_use_bytes || cached_bytes != heap->class_bytes))
-        result = WEE_CHECK_ACCOUNTING;
+        result = FOUND(WEE_CHECK_ACCOUNTING, heap);
+    if (result == WEE_CHECK_OK)
+        *where = NULL;
+    if (cells)
+        *cells = free_cells + cached_cells + used_cells;
     return result;
 }
 
-void wee__heap_count_free(const struct wee__heap *heap, size_t *cells, size_t *bytes,
+int wee__heap_walk(const struct wee_heap *heap, int (*visit)(void *, size_t, int, void *),
+                   void *arg)
+{
+    const struct region *r;
+
+    for (r = heap->regions; r; r = r->next) {
+        struct cell *c;
+        for (c = region_first(r); c != r->sentinel; c = cell_next(c)) {
+            int in_use = !cell_is_free(c) && !cell_has(c, CELL_CACHED);
+            int stop = visit(cell_payload(c), cell_size(c) - CELL_HEADER, in_use, arg);
+            if (stop)
+                return stop;
+        }
+    }
+    return 0;
+}
+
+void wee__heap_count_free(const struct wee_heap *heap, size_t *cells, size_t *bytes,
                           size_t *largest)
 {
     unsigned fl, sl;

@@ -66,8 +66,10 @@ static inline struct cell *region_first(const struct region *r)
     return (struct cell *)(r + 1);
 }
 
-struct wee__heap {
+struct wee_heap {
     wee__lock_t lock;
+    int in_buffer;                /* wee_heap_in: never asks the backend */
+    size_t checked_cells;         /* extra assertions: cells at the last check */
 
     /* Main free list. */
     size_t fl_bitmap;
@@ -106,35 +108,57 @@ static inline size_t cell_size_for(size_t n)
 /* Take a free cell of at least `size` bytes (a cell size) whose payload is
  * aligned to `align` (a power of two >= CELL_ALIGN), split it to size and
  * mark it allocated.  NULL when no free cell fits; the heap does not grow. */
-WEE_INTERNAL struct cell *wee__main_take(struct wee__heap *heap, size_t size,
+WEE_INTERNAL struct cell *wee__main_take(struct wee_heap *heap, size_t size,
                                          size_t align);
 
 /* Get memory from the backend so that a request of `size` bytes aligned to
- * `align` can be met.  0 on success, -1 when the backend fails. */
-WEE_INTERNAL int wee__main_grow(struct wee__heap *heap, size_t size, size_t align);
+ * `align` can be met.  0 on success, -1 when the backend fails or the heap
+ * lives in a fixed buffer. */
+WEE_INTERNAL int wee__main_grow(struct wee_heap *heap, size_t size, size_t align);
+
+/* Hand [base, base + bytes) to the heap: a new region, or an extension of
+ * the newest one when it is contiguous with it.  base and bytes are
+ * multiples of CELL_ALIGN, and bytes holds at least a region record, a
+ * minimum cell and a sentinel. */
+WEE_INTERNAL void wee__main_add_memory(struct wee_heap *heap, char *base, size_t bytes);
+
+/* The smallest run of memory wee__main_add_memory accepts. */
+#define REGION_MIN_BYTES (sizeof(struct region) + CELL_MIN + CELL_HEADER)
+
+/* The backend is shared by every heap: calls to it are serialised. */
+WEE_INTERNAL void *wee__backend_grow_locked(size_t bytes, void *hint);
 
 /* Put an allocated (or cached) cell back on the main list, merging it with
  * its free neighbours. */
-WEE_INTERNAL void wee__main_release(struct wee__heap *heap, struct cell *c);
+WEE_INTERNAL void wee__main_release(struct wee_heap *heap, struct cell *c);
 
 /* Shrink an allocated cell to `size` bytes, releasing the tail when it is
  * large enough to be a cell. */
-WEE_INTERNAL void wee__main_shrink(struct wee__heap *heap, struct cell *c, size_t size);
+WEE_INTERNAL void wee__main_shrink(struct wee_heap *heap, struct cell *c, size_t size);
 
 /* Grow an allocated cell to `size` bytes by taking from its free next
  * neighbour.  1 on success, 0 when the neighbour is not free or too small. */
-WEE_INTERNAL int wee__main_grow_in_place(struct wee__heap *heap, struct cell *c,
+WEE_INTERNAL int wee__main_grow_in_place(struct wee_heap *heap, struct cell *c,
                                          size_t size);
 
 /* Is c a cell header of this heap?  Walks the regions and cells up to c:
  * O(cells); used by the extra assertions only. */
-WEE_INTERNAL int wee__heap_owns(const struct wee__heap *heap, const struct cell *c);
+WEE_INTERNAL int wee__heap_owns(const struct wee_heap *heap, const struct cell *c);
 
-/* Verify every invariant; returns a wee_check_result. */
-WEE_INTERNAL int wee__heap_check(const struct wee__heap *heap);
+/* Verify every invariant; returns a wee_check_result and, when it is not
+ * WEE_CHECK_OK, stores the offending cell's address in *where.  `poison`
+ * 0 skips the scan of freed memory (the structure is still verified).
+ * *cells (when not NULL) receives the number of cells walked. */
+WEE_INTERNAL int wee__heap_check(const struct wee_heap *heap, int poison,
+                                 const void **where, size_t *cells);
+
+/* Call visit(payload, usable bytes, in use, arg) for every cell, in address
+ * order within each region; stop at the first non-zero result. */
+WEE_INTERNAL int wee__heap_walk(const struct wee_heap *heap,
+                                int (*visit)(void *, size_t, int, void *), void *arg);
 
 /* Free cells, free bytes and the largest free cell (class lists included). */
-WEE_INTERNAL void wee__heap_count_free(const struct wee__heap *heap, size_t *cells,
+WEE_INTERNAL void wee__heap_count_free(const struct wee_heap *heap, size_t *cells,
                                        size_t *bytes, size_t *largest);
 
 /* Extra assertions: fill [from, to) with `byte`, or verify it holds only
@@ -146,26 +170,27 @@ WEE_INTERNAL int wee__poison_intact(const void *from, const void *to, int byte);
 
 #if WEE_ALLOC_SIZE_CLASSES
 /* Pop a cached cell of exactly `size` bytes (a class size) or NULL. */
-WEE_INTERNAL struct cell *wee__class_pop(struct wee__heap *heap, size_t size);
+WEE_INTERNAL struct cell *wee__class_pop(struct wee_heap *heap, size_t size);
 /* Cache an allocated cell of a class size.  0 when the cache is full and
  * the caller must release the cell to the main list instead. */
-WEE_INTERNAL int wee__class_push(struct wee__heap *heap, struct cell *c);
+WEE_INTERNAL int wee__class_push(struct wee_heap *heap, struct cell *c);
 /* Release every cached cell to the main list; returns how many. */
-WEE_INTERNAL size_t wee__class_flush(struct wee__heap *heap);
-/* Verify the class lists (a wee_check_result), visiting at most `limit`
- * cells (more means a cycle or a stray cell); *cells is how many it saw. */
-WEE_INTERNAL int wee__class_check(const struct wee__heap *heap, size_t limit,
-                                  size_t *cells);
+WEE_INTERNAL size_t wee__class_flush(struct wee_heap *heap);
+/* Verify the class lists (a wee_check_result; the bad cell in *where),
+ * visiting at most `limit` cells (more means a cycle or a stray cell);
+ * *cells is how many it saw. */
+WEE_INTERNAL int wee__class_check(const struct wee_heap *heap, size_t limit,
+                                  size_t *cells, const void **where);
 #else
-static inline struct cell *wee__class_pop(struct wee__heap *heap, size_t size)
+static inline struct cell *wee__class_pop(struct wee_heap *heap, size_t size)
 { (void)heap; (void)size; return NULL; }
-static inline int wee__class_push(struct wee__heap *heap, struct cell *c)
+static inline int wee__class_push(struct wee_heap *heap, struct cell *c)
 { (void)heap; (void)c; return 0; }
-static inline size_t wee__class_flush(struct wee__heap *heap)
+static inline size_t wee__class_flush(struct wee_heap *heap)
 { (void)heap; return 0; }
-static inline int wee__class_check(const struct wee__heap *heap, size_t limit,
-                                   size_t *cells)
-{ (void)heap; (void)limit; *cells = 0; return 0; }
+static inline int wee__class_check(const struct wee_heap *heap, size_t limit,
+                                   size_t *cells, const void **where)
+{ (void)heap; (void)limit; (void)where; *cells = 0; return 0; }
 #endif
 
 #endif /* WEE_HEAP_H */

@@ -35,7 +35,7 @@ static inline struct cell **class_link(struct cell *c)
     return (struct cell **)cell_payload(c);
 }
 
-struct cell *wee__class_pop(struct wee__heap *heap, size_t size)
+struct cell *wee__class_pop(struct wee_heap *heap, size_t size)
 {
     struct cell **head = &heap->classes[class_index(size)];
     struct cell *c = *head;
@@ -52,7 +52,7 @@ struct cell *wee__class_pop(struct wee__heap *heap, size_t size)
     return c;
 }
 
-int wee__class_push(struct wee__heap *heap, struct cell *c)
+int wee__class_push(struct wee_heap *heap, struct cell *c)
 {
     size_t size = cell_size(c);
     size_t cap = heap->in_use_bytes / 8;
@@ -72,7 +72,7 @@ int wee__class_push(struct wee__heap *heap, struct cell *c)
     return 1;
 }
 
-size_t wee__class_flush(struct wee__heap *heap)
+size_t wee__class_flush(struct wee_heap *heap)
 {
     size_t i, released = 0;
 
@@ -92,7 +92,8 @@ size_t wee__class_flush(struct wee__heap *heap)
     return released;
 }
 
-int wee__class_check(const struct wee__heap *heap, size_t limit, size_t *cells)
+int wee__class_check(const struct wee_heap *heap, size_t limit, size_t *cells,
+                     const void **where)
 {
     size_t i;
 
@@ -100,9 +101,9 @@ int wee__class_check(const struct wee__heap *heap, size_t limit, size_t *cells)
     for (i = 0; i < CLASS_COUNT; i++) {
         struct cell *c;
         for (c = heap->classes[i]; c; c = *class_link(c)) {
-            if (++*cells > limit)
-                return WEE_CHECK_SIZE_CLASS;
-            if ((c->next_raw & CELL_FLAGS) != (CELL_ALLOCATED | CELL_CACHED)
+            *where = c;
+            if (++*cells > limit
+                || (c->next_raw & CELL_FLAGS) != (CELL_ALLOCATED | CELL_CACHED)
                 || class_index(cell_size(c)) != i)
                 return WEE_CHECK_SIZE_CLASS;
         }

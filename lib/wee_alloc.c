@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: MPL-2.0 */
 /*
- * wee_alloc.c - the public API: argument checks, errno, the lock, and the
- * choice between a size-class list and the main free list.
+ * wee_alloc.c - the public API: argument checks, errno, the lock, heap
+ * instances, and the choice between a size-class list and the main list.
  *
  * Everything that can be decided without the heap (overflow, alignment,
  * the cell size of a request) is decided before the lock is taken, and
@@ -16,26 +16,75 @@
 #include "heap.h"
 #include "wee_alloc.h"
 
+#if defined(WEE_ALLOC_VALGRIND) && WEE_ALLOC_VALGRIND
+#  include <valgrind/memcheck.h>
+/*
+ * Blocks are announced to memcheck with their usable size (the program may
+ * use all of it).  Freed payloads become inaccessible to the program; the
+ * allocator itself keeps links, headers and poison there, so it works with
+ * error reporting off while it holds the lock.
+ */
+#  define VG_ENTER() VALGRIND_DISABLE_ERROR_REPORTING
+#  define VG_LEAVE() VALGRIND_ENABLE_ERROR_REPORTING
+#  define VG_MALLOC(p, size, zeroed) VALGRIND_MALLOCLIKE_BLOCK((p), (size), 0, (zeroed))
+#  define VG_FREE(p) VALGRIND_FREELIKE_BLOCK((p), 0)
+#  define VG_RESIZE(p, old, new) VALGRIND_RESIZEINPLACE_BLOCK((p), (old), (new), 0)
+#else
+#  define VG_ENTER() ((void)0)
+#  define VG_LEAVE() ((void)0)
+#  define VG_MALLOC(p, size, zeroed) ((void)0)
+#  define VG_FREE(p) ((void)0)
+#  define VG_RESIZE(p, old, new) ((void)0)
+#endif
+
 /* The default heap.  All zero is an empty, unlocked heap. */
-static struct wee__heap default_heap;
+static struct wee_heap default_heap;
 
-/* With extra assertions, the whole heap is verified every this many calls,
- * on top of the local checks every call makes. */
-#define FULL_CHECK_PERIOD 256u
+/*
+ * With extra assertions the whole heap is verified as the lock is released:
+ * its structure after every call while it has at most CHECK_EVERY_CALL_CELLS
+ * cells, and the poison of all freed memory (and, on larger heaps, the
+ * structure) every CHECK_PERIOD calls, so that the checks stay linear in the
+ * work done.  Every call also checks the cells it touches.
+ */
+#define CHECK_EVERY_CALL_CELLS 4096u
+#define CHECK_PERIOD 256u
 
-static void extra_full_check(struct wee__heap *heap, const char *func)
+static struct wee_heap *heap_or_default(struct wee_heap *heap)
 {
-    static unsigned calls;
-    int result;
-
-    if (++calls % FULL_CHECK_PERIOD)
-        return;
-    result = wee__heap_check(heap);
-    if (result != WEE_CHECK_OK)
-        wee__fatal(func, wee_check_describe(result), heap);
+    return heap ? heap : &default_heap;
 }
 
-static void note_in_use(struct wee__heap *heap, size_t add, size_t remove)
+static void lock(struct wee_heap *heap)
+{
+    wee__lock_acquire(&heap->lock);
+    VG_ENTER();
+}
+
+static void unlock(struct wee_heap *heap, const char *func)
+{
+    if (WEE_ALLOC_EXTRA_ASSERTIONS) {
+        static unsigned calls;
+        int periodic = ++calls % CHECK_PERIOD == 0;
+        if (periodic || heap->checked_cells <= CHECK_EVERY_CALL_CELLS) {
+            const void *where;
+            int result = wee__heap_check(heap, periodic, &where, &heap->checked_cells);
+            if (result != WEE_CHECK_OK)
+                wee__fatal(func, wee_check_describe(result), where);
+        }
+    }
+    VG_LEAVE();
+    wee__lock_release(&heap->lock);
+}
+
+/* Unlock after a call that changed nothing. */
+static void unlock_unchanged(struct wee_heap *heap)
+{
+    VG_LEAVE();
+    wee__lock_release(&heap->lock);
+}
+
+static void note_in_use(struct wee_heap *heap, size_t add, size_t remove)
 {
     heap->in_use_bytes = heap->in_use_bytes + add - remove;
     if (heap->in_use_bytes > heap->peak_in_use_bytes)
@@ -44,7 +93,7 @@ static void note_in_use(struct wee__heap *heap, size_t add, size_t remove)
 
 /* A cell of `size` bytes aligned to `align`, from a size-class list when
  * one has it, else from the main list, growing the heap when needed. */
-static struct cell *heap_alloc(struct wee__heap *heap, size_t size, size_t align)
+static struct cell *heap_alloc(struct wee_heap *heap, size_t size, size_t align)
 {
     struct cell *c = NULL;
 
@@ -64,7 +113,7 @@ static struct cell *heap_alloc(struct wee__heap *heap, size_t size, size_t align
     return c;
 }
 
-static void heap_free(struct wee__heap *heap, struct cell *c)
+static void heap_free(struct wee_heap *heap, struct cell *c)
 {
     size_t size = cell_size(c);
 
@@ -80,19 +129,19 @@ static void heap_free(struct wee__heap *heap, struct cell *c)
  * free of a cell still in place); with extra assertions the pointer must
  * also be a cell of this heap with consistent neighbours.
  */
-static struct cell *cell_from_user(struct wee__heap *heap, const void *p, const char *func)
+static struct cell *cell_from_user(struct wee_heap *heap, const void *p, const char *func)
 {
     struct cell *c = cell_of_payload(p);
 
     if (((uintptr_t)p & (CELL_ALIGN - 1)) != 0
         || (WEE_ALLOC_EXTRA_ASSERTIONS && !wee__heap_owns(heap, c)))
-        wee__fatal(func, "invalid pointer (not a block from wee_alloc, or already freed)", p);
+        wee__fatal(func, "invalid pointer (not a block of this heap, or already freed)", p);
     if ((c->next_raw & CELL_FLAGS) != CELL_ALLOCATED)
         wee__fatal(func, "double free (or invalid pointer)", p);
     return c;
 }
 
-static void *fail(struct wee__heap *heap, int error)
+static void *fail(struct wee_heap *heap, int error)
 {
     if (error == ENOMEM) {
         wee__lock_acquire(&heap->lock);
@@ -105,23 +154,21 @@ static void *fail(struct wee__heap *heap, int error)
 
 /* Allocate `n` bytes aligned to `align` (a power of two), or fail with
  * ENOMEM.  Callers have rejected bad alignments. */
-static void *allocate(struct wee__heap *heap, size_t n, size_t align, const char *func)
+static void *allocate(struct wee_heap *heap, size_t n, size_t align, const char *func)
 {
     struct cell *c;
-    size_t size;
 
     if (align < CELL_ALIGN)
         align = CELL_ALIGN;
     if (n > WEE_MAX_REQUEST || align > WEE_MAX_REQUEST / 4
         || (align > CELL_ALIGN && n > WEE_MAX_REQUEST - 2 * align))
         return fail(heap, ENOMEM);
-    size = cell_size_for(n);
 
-    wee__lock_acquire(&heap->lock);
-    c = heap_alloc(heap, size, align);
-    if (WEE_ALLOC_EXTRA_ASSERTIONS)
-        extra_full_check(heap, func);
-    wee__lock_release(&heap->lock);
+    lock(heap);
+    c = heap_alloc(heap, cell_size_for(n), align);
+    if (c)
+        VG_MALLOC(cell_payload(c), cell_size(c) - CELL_HEADER, 0);
+    unlock(heap, func);
 
     if (!c) {
         errno = ENOMEM;
@@ -130,19 +177,99 @@ static void *allocate(struct wee__heap *heap, size_t n, size_t align, const char
     return cell_payload(c);
 }
 
-static void release_user(struct wee__heap *heap, void *p, const char *func)
+static void release_user(struct wee_heap *heap, void *p, const char *func)
 {
-    wee__lock_acquire(&heap->lock);
+    lock(heap);
     heap_free(heap, cell_from_user(heap, p, func));
-    if (WEE_ALLOC_EXTRA_ASSERTIONS)
-        extra_full_check(heap, func);
-    wee__lock_release(&heap->lock);
+    VG_FREE(p);
+    unlock(heap, func);
 }
 
 static int is_power_of_two(size_t x)
 {
     return x && !(x & (x - 1));
 }
+
+static void *heap_calloc(struct wee_heap *heap, size_t nmemb, size_t size, const char *func)
+{
+    void *p;
+
+    if (size && nmemb > SIZE_MAX / size)
+        return fail(heap, ENOMEM);
+    p = allocate(heap, nmemb * size, CELL_ALIGN, func);
+    if (p)
+        memset(p, 0, nmemb * size);
+    return p;
+}
+
+static void *heap_realloc(struct wee_heap *heap, void *ptr, size_t size, const char *func)
+{
+    struct cell *c;
+    size_t want, have;
+    void *moved;
+
+    if (!ptr)
+        return allocate(heap, size, CELL_ALIGN, func);
+    if (size == 0) {
+        release_user(heap, ptr, func);
+        return NULL;
+    }
+    if (size > WEE_MAX_REQUEST)
+        return fail(heap, ENOMEM);
+    want = cell_size_for(size);
+
+    lock(heap);
+    c = cell_from_user(heap, ptr, func);
+    have = cell_size(c);
+    if (want <= have) {
+        wee__main_shrink(heap, c, want);
+    } else if (!wee__main_grow_in_place(heap, c, want)) {
+        unlock(heap, func);
+        /* Move: the old block stays ours until the copy is done. */
+        moved = allocate(heap, size, CELL_ALIGN, func);
+        if (moved) {
+            memcpy(moved, ptr, have - CELL_HEADER);
+            release_user(heap, ptr, func);
+        }
+        return moved;
+    }
+    note_in_use(heap, cell_size(c), have);
+    VG_RESIZE(ptr, have - CELL_HEADER, cell_size(c) - CELL_HEADER);
+    unlock(heap, func);
+    return ptr;
+}
+
+static void heap_stats(struct wee_heap *heap, struct wee_stats *out)
+{
+    if (!out)
+        return;
+    lock(heap);
+    out->backend_bytes = heap->backend_bytes;
+    out->in_use_bytes = heap->in_use_bytes;
+    out->peak_in_use_bytes = heap->peak_in_use_bytes;
+    out->failed_requests = heap->failed_requests;
+    wee__heap_count_free(heap, &out->free_cells, &out->free_bytes, &out->largest_free_cell);
+    unlock_unchanged(heap);
+    out->fragmentation_permille = 0;
+    if (out->free_bytes)
+        out->fragmentation_permille = (unsigned)(1000 - (unsigned long long)out->largest_free_cell
+                                                 * 1000 / out->free_bytes);
+}
+
+static int heap_check(struct wee_heap *heap, void **where)
+{
+    const void *found;
+    int result;
+
+    lock(heap);
+    result = wee__heap_check(heap, 1, &found, NULL);
+    unlock_unchanged(heap);
+    if (where)
+        *where = (void *)found;
+    return result;
+}
+
+/* ---- the default heap ---- */
 
 void *wee_malloc(size_t size)
 {
@@ -151,14 +278,7 @@ void *wee_malloc(size_t size)
 
 void *wee_calloc(size_t nmemb, size_t size)
 {
-    void *p;
-
-    if (size && nmemb > SIZE_MAX / size)
-        return fail(&default_heap, ENOMEM);
-    p = allocate(&default_heap, nmemb * size, CELL_ALIGN, "wee_calloc");
-    if (p)
-        memset(p, 0, nmemb * size);
-    return p;
+    return heap_calloc(&default_heap, nmemb, size, "wee_calloc");
 }
 
 void wee_free(void *ptr)
@@ -169,41 +289,7 @@ void wee_free(void *ptr)
 
 void *wee_realloc(void *ptr, size_t size)
 {
-    struct wee__heap *heap = &default_heap;
-    struct cell *c;
-    size_t want, have;
-    void *moved;
-
-    if (!ptr)
-        return allocate(heap, size, CELL_ALIGN, "wee_realloc");
-    if (size == 0) {
-        release_user(heap, ptr, "wee_realloc");
-        return NULL;
-    }
-    if (size > WEE_MAX_REQUEST)
-        return fail(heap, ENOMEM);
-    want = cell_size_for(size);
-
-    wee__lock_acquire(&heap->lock);
-    c = cell_from_user(heap, ptr, "wee_realloc");
-    have = cell_size(c);
-    if (want <= have) {
-        wee__main_shrink(heap, c, want);
-    } else if (!wee__main_grow_in_place(heap, c, want)) {
-        wee__lock_release(&heap->lock);
-        /* Move: the old block stays ours until the copy is done. */
-        moved = allocate(heap, size, CELL_ALIGN, "wee_realloc");
-        if (moved) {
-            memcpy(moved, ptr, have - CELL_HEADER);
-            release_user(heap, ptr, "wee_realloc");
-        }
-        return moved;
-    }
-    note_in_use(heap, cell_size(c), have);
-    if (WEE_ALLOC_EXTRA_ASSERTIONS)
-        extra_full_check(heap, "wee_realloc");
-    wee__lock_release(&heap->lock);
-    return ptr;
+    return heap_realloc(&default_heap, ptr, size, "wee_realloc");
 }
 
 void *wee_aligned_alloc(size_t alignment, size_t size)
@@ -230,45 +316,17 @@ int wee_posix_memalign(void **memptr, size_t alignment, size_t size)
 
 size_t wee_malloc_usable_size(const void *ptr)
 {
-    struct wee__heap *heap = &default_heap;
-    size_t size;
-
-    if (!ptr)
-        return 0;
-    /* An allocated cell's own header changes only when the cell itself is
-     * resized or freed, so the owner may read it without the lock. */
-    if (WEE_ALLOC_EXTRA_ASSERTIONS)
-        wee__lock_acquire(&heap->lock);
-    size = cell_size(cell_from_user(heap, ptr, "wee_malloc_usable_size"));
-    if (WEE_ALLOC_EXTRA_ASSERTIONS)
-        wee__lock_release(&heap->lock);
-    return size - CELL_HEADER;
+    return wee_heap_usable_size(&default_heap, ptr);
 }
 
 void wee_stats(struct wee_stats *out)
 {
-    struct wee__heap *heap = &default_heap;
-
-    if (!out)
-        return;
-    wee__lock_acquire(&heap->lock);
-    out->backend_bytes = heap->backend_bytes;
-    out->in_use_bytes = heap->in_use_bytes;
-    out->peak_in_use_bytes = heap->peak_in_use_bytes;
-    out->failed_requests = heap->failed_requests;
-    wee__heap_count_free(heap, &out->free_cells, &out->free_bytes, &out->largest_free_cell);
-    wee__lock_release(&heap->lock);
+    heap_stats(&default_heap, out);
 }
 
 int wee_check(void)
 {
-    struct wee__heap *heap = &default_heap;
-    int result;
-
-    wee__lock_acquire(&heap->lock);
-    result = wee__heap_check(heap);
-    wee__lock_release(&heap->lock);
-    return result;
+    return heap_check(&default_heap, NULL);
 }
 
 const char *wee_check_describe(int code)
@@ -286,4 +344,119 @@ const char *wee_check_describe(int code)
     case WEE_CHECK_SIZE_CLASS: return "a size-class list holds a wrong cell";
     default: return "unknown wee_check result";
     }
+}
+
+/* ---- heap instances ---- */
+
+/* The heap's state, rounded so the memory after it stays aligned. */
+#define HEAP_STATE_BYTES round_up(sizeof(struct wee_heap), CELL_ALIGN)
+
+/* Set up a heap at `base` whose first memory is the rest of `bytes`. */
+static struct wee_heap *heap_init(char *base, size_t bytes, int in_buffer)
+{
+    struct wee_heap *heap = (struct wee_heap *)base;
+
+    memset(heap, 0, sizeof *heap);
+    heap->in_buffer = in_buffer;
+    heap->backend_bytes = bytes;
+    wee__main_add_memory(heap, base + HEAP_STATE_BYTES, bytes - HEAP_STATE_BYTES);
+    return heap;
+}
+
+wee_heap *wee_heap_default(void)
+{
+    return &default_heap;
+}
+
+wee_heap *wee_heap_new(void)
+{
+    size_t bytes = round_up(HEAP_STATE_BYTES + REGION_MIN_BYTES, WEE_PAGE_BYTES);
+    char *base = wee__backend_grow_locked(bytes, NULL);
+
+    if (!base) {
+        errno = ENOMEM;
+        return NULL;
+    }
+    return heap_init(base, bytes, 0);
+}
+
+wee_heap *wee_heap_in(void *buf, size_t len)
+{
+    len &= ~(CELL_ALIGN - 1);
+    if (!buf || ((uintptr_t)buf & (CELL_ALIGN - 1)) != 0
+        || len < HEAP_STATE_BYTES + REGION_MIN_BYTES) {
+        errno = EINVAL;
+        return NULL;
+    }
+    return heap_init(buf, len, 1);
+}
+
+void *wee_heap_malloc(wee_heap *heap, size_t size)
+{
+    return allocate(heap_or_default(heap), size, CELL_ALIGN, "wee_heap_malloc");
+}
+
+void *wee_heap_calloc(wee_heap *heap, size_t nmemb, size_t size)
+{
+    return heap_calloc(heap_or_default(heap), nmemb, size, "wee_heap_calloc");
+}
+
+void *wee_heap_realloc(wee_heap *heap, void *ptr, size_t size)
+{
+    return heap_realloc(heap_or_default(heap), ptr, size, "wee_heap_realloc");
+}
+
+void wee_heap_free(wee_heap *heap, void *ptr)
+{
+    if (ptr)
+        release_user(heap_or_default(heap), ptr, "wee_heap_free");
+}
+
+void *wee_heap_aligned_alloc(wee_heap *heap, size_t alignment, size_t size)
+{
+    heap = heap_or_default(heap);
+    if (!is_power_of_two(alignment))
+        return fail(heap, EINVAL);
+    return allocate(heap, size, alignment, "wee_heap_aligned_alloc");
+}
+
+size_t wee_heap_usable_size(wee_heap *heap, const void *ptr)
+{
+    size_t size;
+
+    if (!ptr)
+        return 0;
+    heap = heap_or_default(heap);
+    /* An allocated cell's own header changes only when the cell itself is
+     * resized or freed, so its owner may read it without the lock; the
+     * extra assertions' ownership check walks the regions and needs it. */
+    if (WEE_ALLOC_EXTRA_ASSERTIONS)
+        wee__lock_acquire(&heap->lock);
+    VG_ENTER();
+    size = cell_size(cell_from_user(heap, ptr, "wee_malloc_usable_size"));
+    VG_LEAVE();
+    if (WEE_ALLOC_EXTRA_ASSERTIONS)
+        wee__lock_release(&heap->lock);
+    return size - CELL_HEADER;
+}
+
+void wee_heap_stats(wee_heap *heap, struct wee_stats *out)
+{
+    heap_stats(heap_or_default(heap), out);
+}
+
+int wee_heap_check(wee_heap *heap, void **where)
+{
+    return heap_check(heap_or_default(heap), where);
+}
+
+int wee_heap_walk(wee_heap *heap, wee_walk_fn visit, void *arg)
+{
+    int result;
+
+    heap = heap_or_default(heap);
+    lock(heap);
+    result = wee__heap_walk(heap, visit, arg);
+    unlock_unchanged(heap);
+    return result;
 }

@@ -1,0 +1,362 @@
+/* SPDX-License-Identifier: MPL-2.0 */
+/*
+ * test-heaps.c - heap instances, walking and checking a heap.
+ */
+#include <errno.h>
+#include <pthread.h>
+#include <signal.h>
+#include <stdint.h>
+
+#include "check-helpers.h"
+
+/* A buffer for wee_heap_in, aligned for any heap. */
+static _Alignas(64) unsigned char arena[1 << 20];
+
+static struct wee_stats heap_stats_now(wee_heap *heap)
+{
+    struct wee_stats s;
+
+    memset(&s, 0xa5, sizeof s);
+    wee_heap_stats(heap, &s);
+    return s;
+}
+
+START_TEST(test_heap_new_serves_requests_independently_of_the_default_heap)
+{
+    wee_heap *heap = wee_heap_new();
+    struct wee_stats before = stats_now(), s;
+    void *p;
+
+    ck_assert_ptr_nonnull(heap);
+    p = wee_heap_malloc(heap, 1000);
+    ck_assert_ptr_nonnull(p);
+    ck_assert(is_aligned(p, TEST_MIN_ALIGN));
+    memset(p, 0x11, 1000);
+    s = heap_stats_now(heap);
+    ck_assert_uint_ge(s.in_use_bytes, 1000);
+    /* The default heap did not see it. */
+    ck_assert_uint_eq(stats_now().in_use_bytes, before.in_use_bytes);
+    ck_assert_uint_ge(wee_heap_usable_size(heap, p), 1000);
+    wee_heap_free(heap, p);
+    ck_assert_uint_eq(heap_stats_now(heap).in_use_bytes, 0);
+    ck_assert_int_eq(wee_heap_check(heap, NULL), WEE_CHECK_OK);
+}
+END_TEST
+
+START_TEST(test_heap_new_grows_past_its_first_unit)
+{
+    wee_heap *heap = wee_heap_new();
+    void *big;
+
+    ck_assert_ptr_nonnull(heap);
+    big = wee_heap_malloc(heap, 3 << 20);
+    ck_assert_ptr_nonnull(big);
+    memset(big, 0x22, 3 << 20);
+    ck_assert_uint_ge(heap_stats_now(heap).backend_bytes, 3 << 20);
+    wee_heap_free(heap, big);
+    ck_assert_int_eq(wee_heap_check(heap, NULL), WEE_CHECK_OK);
+}
+END_TEST
+
+START_TEST(test_null_heap_means_the_default_heap)
+{
+    struct wee_stats before = stats_now();
+    void *p = wee_heap_malloc(NULL, 100);
+
+    ck_assert_ptr_nonnull(p);
+    ck_assert_ptr_eq(wee_heap_default(), wee_heap_default());
+    ck_assert_uint_eq(stats_now().in_use_bytes,
+                      before.in_use_bytes + wee_malloc_usable_size(p));
+    wee_free(p); /* the default heap's own free takes it back */
+    ck_assert_uint_eq(stats_now().in_use_bytes, before.in_use_bytes);
+}
+END_TEST
+
+START_TEST(test_heap_in_lives_inside_its_buffer)
+{
+    wee_heap *heap = wee_heap_in(arena, sizeof arena);
+    struct wee_stats before = stats_now();
+    unsigned char *p;
+    int i;
+
+    ck_assert_ptr_nonnull(heap);
+    ck_assert_ptr_eq((void *)heap, arena);
+    for (i = 0; i < 100; i++) {
+        p = wee_heap_malloc(heap, 100 + (size_t)i * 37);
+        ck_assert_ptr_nonnull(p);
+        ck_assert(p > arena && p + 100 + i * 37 <= arena + sizeof arena);
+    }
+    /* Nothing came from the backend. */
+    ck_assert_uint_eq(stats_now().backend_bytes, before.backend_bytes);
+    ck_assert_uint_le(heap_stats_now(heap).backend_bytes, sizeof arena);
+}
+END_TEST
+
+START_TEST(test_heap_in_exhaustion_fails_enomem_and_memory_is_reusable)
+{
+    wee_heap *heap = wee_heap_in(arena, 64 * 1024);
+    void *blocks[1024];
+    size_t n = 0, i;
+    void *p;
+
+    ck_assert_ptr_nonnull(heap);
+    for (;;) {
+        errno = 0;
+        p = wee_heap_malloc(heap, 1000);
+        if (!p)
+            break;
+        ck_assert_uint_lt(n, 1024);
+        blocks[n++] = p;
+    }
+    ck_assert_int_eq(errno, ENOMEM);
+    ck_assert_uint_gt(n, 40); /* most of the 64 KiB was handed out */
+    ck_assert_uint_ge(heap_stats_now(heap).failed_requests, 1);
+    ck_assert_int_eq(wee_heap_check(heap, NULL), WEE_CHECK_OK);
+    for (i = 0; i < n; i++)
+        wee_heap_free(heap, blocks[i]);
+    p = wee_heap_malloc(heap, 20000);
+    ck_assert_ptr_nonnull(p);
+    ck_assert_int_eq(wee_heap_check(heap, NULL), WEE_CHECK_OK);
+}
+END_TEST
+
+START_TEST(test_heap_in_rejects_small_misaligned_or_null_buffers_with_einval)
+{
+    errno = 0;
+    ck_assert_ptr_null(wee_heap_in(arena, 64));
+    ck_assert_int_eq(errno, EINVAL);
+    errno = 0;
+    ck_assert_ptr_null(wee_heap_in(arena + 1, sizeof arena - 1));
+    ck_assert_int_eq(errno, EINVAL);
+    errno = 0;
+    ck_assert_ptr_null(wee_heap_in(NULL, sizeof arena));
+    ck_assert_int_eq(errno, EINVAL);
+}
+END_TEST
+
+START_TEST(test_heap_functions_honour_the_api_contract)
+{
+    wee_heap *heap = wee_heap_in(arena, sizeof arena);
+    unsigned char *p, *q;
+    size_t i;
+
+    p = wee_heap_calloc(heap, 100, 10);
+    ck_assert_ptr_nonnull(p);
+    ck_assert_uint_eq(first_nonzero(p, 1000), 1000);
+    memset(p, 0x5a, 1000);
+    q = wee_heap_realloc(heap, p, 5000);
+    ck_assert_ptr_nonnull(q);
+    for (i = 0; i < 1000; i++)
+        ck_assert_uint_eq(q[i], 0x5a);
+    p = wee_heap_aligned_alloc(heap, 4096, 100);
+    ck_assert_ptr_nonnull(p);
+    ck_assert(is_aligned(p, 4096));
+    errno = 0;
+    ck_assert_ptr_null(wee_heap_aligned_alloc(heap, 48, 100));
+    ck_assert_int_eq(errno, EINVAL);
+    errno = 0;
+    ck_assert_ptr_null(wee_heap_calloc(heap, SIZE_MAX / 2, 3));
+    ck_assert_int_eq(errno, ENOMEM);
+    ck_assert_ptr_null(wee_heap_realloc(heap, q, 0));
+    wee_heap_free(heap, p);
+    wee_heap_free(heap, NULL);
+    ck_assert_uint_eq(wee_heap_usable_size(heap, NULL), 0);
+    ck_assert_uint_eq(heap_stats_now(heap).in_use_bytes, 0);
+}
+END_TEST
+
+struct walk_totals {
+    size_t cells, used, used_bytes, free_bytes;
+    int stop_after;
+};
+
+static int count_cell(void *block, size_t size, int in_use, void *arg)
+{
+    struct walk_totals *t = arg;
+
+    ck_assert(is_aligned(block, TEST_MIN_ALIGN));
+    t->cells++;
+    if (in_use) {
+        t->used++;
+        t->used_bytes += size;
+    } else {
+        t->free_bytes += size;
+    }
+    return t->stop_after && (int)t->cells == t->stop_after ? 7 : 0;
+}
+
+START_TEST(test_walk_visits_every_cell_and_agrees_with_stats)
+{
+    wee_heap *heap = wee_heap_in(arena, sizeof arena);
+    struct walk_totals t = { 0, 0, 0, 0, 0 };
+    struct wee_stats s;
+    void *p[10];
+    int i;
+
+    for (i = 0; i < 10; i++)
+        p[i] = wee_heap_malloc(heap, 100 * (size_t)(i + 1));
+    for (i = 0; i < 10; i += 2)
+        wee_heap_free(heap, p[i]);
+    ck_assert_int_eq(wee_heap_walk(heap, count_cell, &t), 0);
+    s = heap_stats_now(heap);
+    ck_assert_uint_eq(t.used, 5);
+    ck_assert_uint_eq(t.used_bytes, s.in_use_bytes);
+    ck_assert_uint_eq(t.cells, t.used + s.free_cells);
+    /* The walk reports payload bytes, the stats whole cells. */
+    ck_assert_uint_eq(t.free_bytes + s.free_cells * TEST_HEADER, s.free_bytes);
+}
+END_TEST
+
+START_TEST(test_walk_stops_at_the_first_nonzero_visit)
+{
+    wee_heap *heap = wee_heap_in(arena, sizeof arena);
+    struct walk_totals t = { 0, 0, 0, 0, 2 };
+    int i;
+
+    for (i = 0; i < 5; i++)
+        ck_assert_ptr_nonnull(wee_heap_malloc(heap, 64));
+    ck_assert_int_eq(wee_heap_walk(heap, count_cell, &t), 7);
+    ck_assert_uint_eq(t.cells, 2);
+}
+END_TEST
+
+START_TEST(test_stats_fragmentation_is_zero_for_one_free_cell_and_grows_with_holes)
+{
+    wee_heap *heap = wee_heap_in(arena, sizeof arena);
+    void *p[64];
+    int i;
+
+    ck_assert_uint_eq(heap_stats_now(heap).fragmentation_permille, 0);
+    for (i = 0; i < 64; i++)
+        p[i] = wee_heap_malloc(heap, 4000);
+    for (i = 0; i < 64; i += 2)
+        wee_heap_free(heap, p[i]);
+    ck_assert_uint_gt(heap_stats_now(heap).fragmentation_permille, 0);
+    ck_assert_uint_le(heap_stats_now(heap).fragmentation_permille, 1000);
+}
+END_TEST
+
+START_TEST(test_check_reports_the_broken_invariant_and_where)
+{
+    wee_heap *heap = wee_heap_in(arena, sizeof arena);
+    unsigned char *a = wee_heap_malloc(heap, 4000);
+    unsigned char *b = wee_heap_malloc(heap, 4000);
+    void *where = (void *)1;
+    uintptr_t *header_of_b = (uintptr_t *)(b - TEST_HEADER);
+    uintptr_t saved = header_of_b[0];
+
+    ck_assert_ptr_nonnull(a);
+    ck_assert_int_eq(wee_heap_check(heap, &where), WEE_CHECK_OK);
+    ck_assert_ptr_null(where);
+    /* Break b's link to its previous neighbour, as an overrun of a would. */
+    header_of_b[0] ^= 0x40;
+    ck_assert_int_eq(wee_heap_check(heap, &where), WEE_CHECK_CELL_LINKS);
+    ck_assert_ptr_eq(where, b - TEST_HEADER);
+    header_of_b[0] = saved;
+    ck_assert_int_eq(wee_heap_check(heap, &where), WEE_CHECK_OK);
+}
+END_TEST
+
+struct churn_job {
+    wee_heap *heap;
+    uint64_t seed;
+    int failed;
+};
+
+static void *churn(void *arg)
+{
+    struct churn_job *job = arg;
+    struct prng r;
+    void *live[256] = { 0 };
+    size_t size[256] = { 0 };
+    int i;
+
+    prng_seed(&r, job->seed);
+    for (i = 0; i < 100000; i++) {
+        size_t k = prng_below(&r, 256);
+        if (live[k]) {
+            if (pattern_mismatch(live[k], size[k], k) != size[k])
+                job->failed = 1;
+            wee_heap_free(job->heap, live[k]);
+            live[k] = NULL;
+        } else {
+            size[k] = prng_range(&r, 1, 3000);
+            live[k] = wee_heap_malloc(job->heap, size[k]);
+            if (!live[k]) {
+                job->failed = 1;
+                break;
+            }
+            pattern_fill(live[k], size[k], k);
+        }
+    }
+    for (i = 0; i < 256; i++)
+        wee_heap_free(job->heap, live[i]);
+    return NULL;
+}
+
+START_TEST(test_two_heaps_churned_from_two_threads_stay_consistent)
+{
+    struct churn_job jobs[2] = { { wee_heap_new(), 1, 0 }, { wee_heap_new(), 2, 0 } };
+    pthread_t threads[2];
+    int i;
+
+    for (i = 0; i < 2; i++) {
+        ck_assert_ptr_nonnull(jobs[i].heap);
+        ck_assert_int_eq(pthread_create(&threads[i], NULL, churn, &jobs[i]), 0);
+    }
+    for (i = 0; i < 2; i++) {
+        ck_assert_int_eq(pthread_join(threads[i], NULL), 0);
+        ck_assert_msg(!jobs[i].failed, "heap %d: a block lost its pattern", i);
+        ck_assert_int_eq(wee_heap_check(jobs[i].heap, NULL), WEE_CHECK_OK);
+        ck_assert_uint_eq(heap_stats_now(jobs[i].heap).in_use_bytes, 0);
+    }
+}
+END_TEST
+
+START_TEST(test_free_into_the_wrong_heap_aborts)
+{
+    wee_heap *one = wee_heap_new(), *two = wee_heap_new();
+    void *p = wee_heap_malloc(one, 100);
+
+    wee_heap_free(two, p);
+}
+END_TEST
+
+static Suite *heaps_suite(SRunner *sr)
+{
+    Suite *s = suite_create("heaps");
+    TCase *tc = tcase_create("instances");
+
+    tcase_set_timeout(tc, 120);
+    tcase_add_test(tc, test_heap_new_serves_requests_independently_of_the_default_heap);
+    tcase_add_test(tc, test_heap_new_grows_past_its_first_unit);
+    tcase_add_test(tc, test_null_heap_means_the_default_heap);
+    tcase_add_test(tc, test_heap_in_lives_inside_its_buffer);
+    tcase_add_test(tc, test_heap_in_exhaustion_fails_enomem_and_memory_is_reusable);
+    tcase_add_test(tc, test_heap_in_rejects_small_misaligned_or_null_buffers_with_einval);
+    tcase_add_test(tc, test_heap_functions_honour_the_api_contract);
+    tcase_add_test(tc, test_walk_visits_every_cell_and_agrees_with_stats);
+    tcase_add_test(tc, test_walk_stops_at_the_first_nonzero_visit);
+    tcase_add_test(tc, test_stats_fragmentation_is_zero_for_one_free_cell_and_grows_with_holes);
+    tcase_add_test(tc, test_check_reports_the_broken_invariant_and_where);
+    tcase_add_test(tc, test_two_heaps_churned_from_two_threads_stay_consistent);
+    suite_add_tcase(s, tc);
+    srunner_add_suite(sr, s);
+
+    /* Needs a fresh process per test (fork mode) and the extra assertions,
+     * which are what detect a block freed into another heap. */
+    if (WEE_ALLOC_EXTRA_ASSERTIONS && srunner_fork_status(sr) == CK_FORK) {
+        TCase *abort_tc = tcase_create("misuse");
+        tcase_add_test_raise_signal(abort_tc, test_free_into_the_wrong_heap_aborts, SIGABRT);
+        suite_add_tcase(s, abort_tc);
+    }
+    return s;
+}
+
+int main(void)
+{
+    SRunner *sr = srunner_create(NULL);
+
+    heaps_suite(sr);
+    return run_suite(sr);
+}
