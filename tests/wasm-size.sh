@@ -71,8 +71,9 @@ optimised_size() {
 
 # module OUT ALLOCATOR TARGET CFLAGS -- SOURCES... -- LDFLAGS...: build the
 # measured module.  Compiling and linking are separate steps because clang
-# 14, when it links with -O and finds wasm-opt, runs it on the output
-# without the feature flags, which fails on bulk-memory code.
+# 14, when it links with -O and finds wasm-opt, runs wasm-opt itself; after
+# --strip-all has removed the target_features section that wasm-opt reads,
+# that fails on bulk-memory code.
 module() {
     out=$1 allocator=$2 target=$3
     shift 3
