@@ -146,6 +146,23 @@ WEE_API int wee_posix_memalign(void **memptr, size_t alignment, size_t size);
 WEE_API size_t wee_malloc_usable_size(const void *ptr);
 
 /*
+ * wee_errno_location - where the library stores the error number that the
+ * functions above set (ENOMEM, EINVAL).
+ *
+ * With a C library this is &errno of the calling thread, so errno and
+ * wee_errno are the same.  Without one (wasm32-unknown-none, where
+ * WEE_ALLOC_HAVE_ERRNO is 0) the library keeps its own int: read it as
+ * wee_errno, and compare it with WEE_ENOMEM and WEE_EINVAL, which have the
+ * values WASI gives ENOMEM and EINVAL.  Complexity: O(1).
+ */
+WEE_API int *wee_errno_location(void);
+#define wee_errno (*wee_errno_location())
+#if !WEE_ALLOC_HAVE_ERRNO
+#  define WEE_ENOMEM 48
+#  define WEE_EINVAL 28
+#endif
+
+/*
  * Statistics of the heap, copied out by wee_stats().  Sizes are bytes.
  * "Cells" are the heap's blocks, free or in use, each with a two-word header.
  */

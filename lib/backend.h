@@ -16,13 +16,19 @@
 /* The heap grows in units of this many bytes (a WebAssembly page). */
 #define WEE_PAGE_BYTES ((size_t)65536)
 
-#if defined(__GNUC__)
+/* On Windows a DLL exports only what WEE_API marks, and gcc warns that
+ * it ignores visibility there. */
+#if defined(__GNUC__) && !defined(_WIN32) && !defined(__CYGWIN__)
 #  define WEE_INTERNAL __attribute__((visibility("hidden")))
+#else
+#  define WEE_INTERNAL
+#endif
+
+#if defined(__GNUC__)
 #  define WEE_NORETURN __attribute__((noreturn))
 #  define WEE_LIKELY(x) __builtin_expect(!!(x), 1)
 #  define WEE_UNLIKELY(x) __builtin_expect(!!(x), 0)
 #else
-#  define WEE_INTERNAL
 #  define WEE_NORETURN
 #  define WEE_LIKELY(x) (x)
 #  define WEE_UNLIKELY(x) (x)
@@ -54,7 +60,15 @@ WEE_INTERNAL WEE_NORETURN void wee__fatal(const char *func, const char *what,
  * the processor the way the system allows.  With WEE_ALLOC_THREADS off the
  * lock compiles to nothing.
  */
-#if defined(__STDC_VERSION__) && __STDC_VERSION__ >= 201112L && !defined(__STDC_NO_ATOMICS__)
+#if WEE_ALLOC_BACKEND_VIRTUALALLOC && WEE_ALLOC_THREADS
+/* Windows: the lock is an SRWLOCK (one pointer, all zero when unlocked),
+ * taken and released by backend-virtualalloc.c, which alone includes
+ * <windows.h>.  The SRWLOCK waits by itself; wee__lock_wait is unused. */
+typedef void *wee__lock_t;
+WEE_INTERNAL void wee__lock_acquire(wee__lock_t *lock);
+WEE_INTERNAL void wee__lock_release(wee__lock_t *lock);
+#  define WEE_LOCK_IN_BACKEND 1
+#elif defined(__STDC_VERSION__) && __STDC_VERSION__ >= 201112L && !defined(__STDC_NO_ATOMICS__)
 #  include <stdatomic.h>
 typedef atomic_int wee__lock_t;
 #  define wee__lock_try(l) \
@@ -70,6 +84,7 @@ typedef int wee__lock_t;
 
 WEE_INTERNAL void wee__lock_wait(wee__lock_t *lock);
 
+#ifndef WEE_LOCK_IN_BACKEND
 static inline void wee__lock_acquire(wee__lock_t *lock)
 {
     if (WEE_ALLOC_THREADS && WEE_UNLIKELY(!wee__lock_try(lock)))
@@ -81,5 +96,6 @@ static inline void wee__lock_release(wee__lock_t *lock)
     if (WEE_ALLOC_THREADS)
         wee__lock_release_now(lock);
 }
+#endif
 
 #endif /* WEE_BACKEND_H */

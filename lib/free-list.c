@@ -14,9 +14,8 @@
  */
 #include "config.h"
 
-#include <string.h>
-
 #include "heap.h"
+#include "libc-shim.h"
 
 /* ---- bit tricks ---- */
 

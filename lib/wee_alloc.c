@@ -10,10 +10,8 @@
  */
 #include "config.h"
 
-#include <errno.h>
-#include <string.h>
-
 #include "heap.h"
+#include "libc-shim.h"
 #include "wee_alloc.h"
 
 #if defined(WEE_ALLOC_VALGRIND) && WEE_ALLOC_VALGRIND

@@ -4,9 +4,9 @@
 # The shared library exports exactly the functions that include/wee_alloc.h
 # declares with WEE_API: nothing internal leaks out, nothing public is lost.
 #
-# Reads the dynamic symbol table with `nm -D --defined-only`.  SKIPs (77)
-# when no shared library was built (--disable-shared, wasm) or when it is not
-# an ELF file (Windows DLLs are checked by their export table, not here).
+# Reads the dynamic symbol table with `nm -D --defined-only`, or a Windows
+# DLL's export table with `objdump -p` ($OBJDUMP).  SKIPs (77) when no
+# shared library was built (--disable-shared, wasm) or it is neither.
 
 set -u
 
@@ -34,10 +34,14 @@ so=$builddir/lib/.libs/$dlname
 [ -r "$so" ] || fail "libtool says the shared library is $dlname, but $so is missing"
 
 magic=$(od -An -c -N4 "$so" | tr -d ' ')
-if [ "$magic" != '177ELF' ]; then
-    echo "SKIP: $so is not an ELF file"
-    exit 77
-fi
+case $magic in
+    177ELF) format=elf ;;
+    MZ*)    format=pe ;;   # a Windows DLL: its export table, by objdump -p
+    *)
+        echo "SKIP: $so is neither an ELF file nor a Windows DLL"
+        exit 77
+        ;;
+esac
 
 tmp=${TMPDIR:-/tmp}/wee-exports.$$
 trap 'rm -f "$tmp".*' EXIT
@@ -78,10 +82,18 @@ awk '
 
 # The exported functions and data.  Symbol-version definitions (type A) are
 # not symbols of ours; a version suffix (@@VER) is not part of the name.
-# shellcheck disable=SC2086 # NM may carry options, e.g. "nm -B"
-$nm_cmd -D --defined-only "$so" > "$tmp.nm" || fail "$nm_cmd -D --defined-only $so failed"
-awk 'NF >= 2 && $(NF - 1) != "A" { name = $NF; sub(/@.*/, "", name); print name }' "$tmp.nm" |
-    LC_ALL=C sort -u > "$tmp.exported"
+if [ "$format" = pe ]; then
+    # The names of objdump's "[Ordinal/Name Pointer] Table", one a line.
+    ${OBJDUMP:-objdump} -p "$so" > "$tmp.pe" || fail "${OBJDUMP:-objdump} -p $so failed"
+    awk '/^\[Ordinal\/Name Pointer\] Table/ { table = 1; next }
+         table && NF == 0 { exit }
+         table { print $NF }' "$tmp.pe" | LC_ALL=C sort -u > "$tmp.exported"
+else
+    # shellcheck disable=SC2086 # NM may carry options, e.g. "nm -B"
+    $nm_cmd -D --defined-only "$so" > "$tmp.nm" || fail "$nm_cmd -D --defined-only $so failed"
+    awk 'NF >= 2 && $(NF - 1) != "A" { name = $NF; sub(/@.*/, "", name); print name }' "$tmp.nm" |
+        LC_ALL=C sort -u > "$tmp.exported"
+fi
 
 declared=$(wc -l < "$tmp.declared")
 exported=$(wc -l < "$tmp.exported")

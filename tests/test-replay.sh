@@ -42,15 +42,23 @@ if [ ! -x "$replay" ]; then
     exit 1
 fi
 
+# The program runs through tests/runner.sh, so that a cross build runs it
+# under node or wine; node's WASI wants absolute paths.
+runner=$(cd "${top_srcdir:-$here/..}" && pwd)/tests/runner.sh
+
 status=0
 for dir in "$@"; do
     total=0
     failed=0
+    dir=$(cd "$dir" && pwd) || exit 1
     for trace in "$dir"/*.trace; do
         [ -e "$trace" ] || continue
         total=$((total + 1))
-        if ! "$replay" --max-ratio "$max_ratio" --slack "$slack" "$trace"
-        then
+        sh "$runner" "$replay" --max-ratio "$max_ratio" --slack "$slack" "$trace"
+        rc=$?
+        if [ "$rc" -eq 77 ]; then
+            exit 77
+        elif [ "$rc" -ne 0 ]; then
             echo "test-replay: FAIL: $trace" >&2
             failed=$((failed + 1))
         fi

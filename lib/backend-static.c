@@ -1,0 +1,111 @@
+/* SPDX-License-Identifier: MPL-2.0 */
+/*
+ * backend-static.c - pages from a fixed array, for systems with no OS (or
+ * programs that want a hard bound on their heap).
+ *
+ * The array is WEE_STATIC_ARRAY_BYTES long (configure
+ * --with-static-array-bytes) and handed out front to back, in the 64 KiB
+ * units the core asks for:
+ *
+ *   arena: [ given out ........ | next ......... | tail < 64 KiB ]
+ *          ^ start, 64 KiB aligned            ^ end of the whole pages
+ *
+ * Every grant starts where the previous one ended, which is the core's
+ * hint, so the heap is one region and nothing is lost between grants.
+ * Only a tail of N mod 64 KiB bytes (none for the default size) and the
+ * padding up to a 16-byte boundary (none with GCC or clang, which align
+ * the array) can never be handed out.
+ */
+#include "config.h"
+
+#include <stdint.h>
+
+#if HAVE_UNISTD_H
+#  include <unistd.h>
+#endif
+#if HAVE_STDLIB_H
+#  include <stdlib.h>
+#endif
+#if HAVE_SCHED_YIELD
+#  include <sched.h>
+#endif
+
+#include "backend.h"
+#include "fatal-message.h"
+
+_Static_assert(WEE_STATIC_ARRAY_BYTES >= WEE_PAGE_BYTES,
+               "the static array holds at least one page");
+
+/* Payloads need 2 words of alignment, at most 16 bytes. */
+#define ARENA_ALIGN 16
+
+#if defined(__GNUC__)
+static unsigned char arena[WEE_STATIC_ARRAY_BYTES]
+    __attribute__((aligned(ARENA_ALIGN)));
+#else
+static unsigned char arena[WEE_STATIC_ARRAY_BYTES];
+#endif
+
+/* Bytes of the array given out so far (called with the heap's lock held). */
+static size_t arena_used;
+
+void *wee__backend_grow(size_t bytes, void *hint)
+{
+    uintptr_t start = ((uintptr_t)arena + ARENA_ALIGN - 1) & ~(uintptr_t)(ARENA_ALIGN - 1);
+    size_t room = (size_t)((uintptr_t)arena + sizeof arena - start);
+    void *p;
+
+    (void)hint;
+    room -= room % WEE_PAGE_BYTES;
+    if (bytes > room - arena_used)
+        return NULL;
+    p = (void *)(start + arena_used);
+    arena_used += bytes;
+    return p;
+}
+
+void wee__lock_wait(wee__lock_t *lock)
+{
+    unsigned spins = 0;
+
+    for (;;) {
+        while (wee__lock_is_taken(lock)) {
+            if (++spins < 64) {
+#if defined(__x86_64__) || defined(__i386__)
+                __builtin_ia32_pause();
+#endif
+            } else {
+#if HAVE_SCHED_YIELD
+                sched_yield();
+#endif
+            }
+        }
+        if (wee__lock_try(lock))
+            return;
+    }
+}
+
+void wee__fatal(const char *func, const char *what, const void *address)
+{
+#if HAVE_UNISTD_H
+    char buf[FATAL_MESSAGE_MAX];
+    size_t n = fatal_message(buf, func, what, address), done = 0;
+
+    while (done < n) {
+        ssize_t w = write(STDERR_FILENO, buf + done, n - done);
+        if (w <= 0)
+            break;
+        done += (size_t)w;
+    }
+#else
+    /* No OS, nowhere to write: the debugger sees the arguments. */
+    (void)func;
+    (void)what;
+    (void)address;
+#endif
+#if HAVE_STDLIB_H
+    abort();
+#else
+    __builtin_trap();
+#endif
+}

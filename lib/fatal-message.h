@@ -1,0 +1,53 @@
+/* SPDX-License-Identifier: MPL-2.0 */
+/*
+ * fatal-message.h - the text of wee__fatal's message, built without stdio
+ * (the heap may be what is broken), for the backends that have somewhere
+ * to write it.
+ */
+#ifndef WEE_FATAL_MESSAGE_H
+#define WEE_FATAL_MESSAGE_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+/* Room for the fixed parts, the address and this much of each string. */
+#define FATAL_STRING_MAX 200
+#define FATAL_MESSAGE_MAX (2 * FATAL_STRING_MAX + 2 * sizeof(void *) + 32)
+
+static inline size_t fatal_append(char *buf, size_t n, const char *s)
+{
+    size_t i;
+
+    for (i = 0; s[i] && i < FATAL_STRING_MAX; i++)
+        buf[n++] = s[i];
+    return n;
+}
+
+/*
+ * Write "wee_alloc: FUNC(0xADDRESS): WHAT\n" into buf, which has room for
+ * FATAL_MESSAGE_MAX bytes; returns its length (no terminating zero).
+ */
+static inline size_t fatal_message(char *buf, const char *func, const char *what,
+                                   const void *address)
+{
+    char hex[2 * sizeof(void *) + 1];
+    uintptr_t a = (uintptr_t)address;
+    size_t i = sizeof hex - 1, n;
+
+    hex[i] = '\0';
+    do {
+        hex[--i] = "0123456789abcdef"[a & 15];
+        a >>= 4;
+    } while (a && i > 0);
+
+    n = fatal_append(buf, 0, "wee_alloc: ");
+    n = fatal_append(buf, n, func);
+    n = fatal_append(buf, n, "(0x");
+    n = fatal_append(buf, n, hex + i);
+    n = fatal_append(buf, n, "): ");
+    n = fatal_append(buf, n, what);
+    buf[n++] = '\n';
+    return n;
+}
+
+#endif /* WEE_FATAL_MESSAGE_H */

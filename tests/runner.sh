@@ -1,0 +1,50 @@
+#!/bin/sh
+# SPDX-License-Identifier: MPL-2.0
+#
+# runner.sh PROGRAM [ARG...] - run a test program of this build on the host
+# it was built for: directly in a native build, under $TEST_RUNNER (node
+# tests/run-wasm.mjs for wasm32, wine for Windows) in a cross build.
+#
+# It is LOG_COMPILER for every test program, and the test scripts run
+# their programs through it too.  Environment (AM_TESTS_ENVIRONMENT sets
+# it from configure): TEST_RUNNER, empty to run the program directly;
+# WEE_CROSS_TESTS, yes when the program cannot run here by itself.
+#
+# Exit status: the program's, or 77 (SKIP) when a cross build has no
+# runner, i.e. configure found no node or wine.
+#
+# Under wine: WINEDEBUG=-all unless set, and unless WINEPREFIX is set, a
+# private prefix in the build tree (tests/wine-prefix, made on first use,
+# which takes a few seconds).
+
+set -u
+
+if [ $# -eq 0 ]; then
+    echo "usage: runner.sh PROGRAM [ARG...]" >&2
+    exit 2
+fi
+
+if [ -z "${TEST_RUNNER-}" ]; then
+    if [ "${WEE_CROSS_TESTS-no}" = yes ]; then
+        echo "SKIP: $1 was cross-compiled and configure found no program" \
+             "to run it (node for wasm32, wine for Windows); install one" \
+             "and run configure again, or set TEST_RUNNER"
+        exit 77
+    fi
+    exec "$@"
+fi
+
+case $TEST_RUNNER in
+    *wine*)
+        WINEDEBUG=${WINEDEBUG:--all}
+        export WINEDEBUG
+        if [ -z "${WINEPREFIX-}" ]; then
+            WINEPREFIX=$(cd "${top_builddir:-.}" && pwd)/tests/wine-prefix
+            export WINEPREFIX
+        fi
+        ;;
+esac
+
+# TEST_RUNNER is a command with arguments ("node .../run-wasm.mjs").
+# shellcheck disable=SC2086
+exec $TEST_RUNNER "$@"
