@@ -16,6 +16,12 @@
 /* The heap grows in units of this many bytes (a WebAssembly page). */
 #define WEE_PAGE_BYTES ((size_t)65536)
 
+/* Whether the backend may place new memory right below the heap's newest
+ * region (mmap does, top-down; VirtualAlloc may), so the core joins it
+ * there too.  memory.grow and the static array only ever extend upwards. */
+#define WEE_BACKEND_MAY_PLACE_BELOW \
+    (WEE_ALLOC_BACKEND_MMAP || WEE_ALLOC_BACKEND_VIRTUALALLOC)
+
 /* On Windows a DLL exports only what WEE_API marks, and gcc warns that
  * it ignores visibility there. */
 #if defined(__GNUC__) && !defined(_WIN32) && !defined(__CYGWIN__)

@@ -231,35 +231,35 @@ static void verify_poison(struct cell *c, char *from, char *to)
                    cell_payload(c));
 }
 
-struct cell *wee__main_take(struct wee_heap *heap, size_t size, size_t align)
+struct cell *wee__main_take(struct wee_heap *heap, size_t size)
 {
-    struct free_cell *fc;
-    struct cell *c;
-    char *payload, *aligned;
+    struct free_cell *fc = bin_search(heap, size);
+    struct cell *c = &fc->header;
 
-    if (align <= CELL_ALIGN) {
-        fc = bin_search(heap, size);
-        if (!fc)
-            return NULL;
-        bin_remove(heap, fc);
-        c = &fc->header;
-        if (WEE_ALLOC_EXTRA_ASSERTIONS)
-            verify_poison(c, (char *)c, (char *)c + size);
-        cell_set_flags(c, CELL_ALLOCATED);
-        split(heap, c, size, 1);
-        return c;
-    }
-
-    /*
-     * Over-aligned: find room for the worst case, an aligned payload up to
-     * 2*align past the cell's own, so the gap before it is either empty or
-     * large enough to stay behind as a free cell.
-     */
-    fc = bin_search(heap, size + 2 * align);
     if (!fc)
         return NULL;
     bin_remove(heap, fc);
-    c = &fc->header;
+    if (WEE_ALLOC_EXTRA_ASSERTIONS)
+        verify_poison(c, (char *)c, (char *)c + size);
+    cell_set_flags(c, CELL_ALLOCATED);
+    split(heap, c, size, 1);
+    return c;
+}
+
+struct cell *wee__main_take_aligned(struct wee_heap *heap, size_t size, size_t align)
+{
+    /*
+     * Find room for the worst case, an aligned payload up to 2*align past
+     * the cell's own, so the gap before it is either empty or large enough
+     * to stay behind as a free cell.
+     */
+    struct free_cell *fc = bin_search(heap, size + 2 * align);
+    struct cell *c = &fc->header;
+    char *payload, *aligned;
+
+    if (!fc)
+        return NULL;
+    bin_remove(heap, fc);
     payload = cell_payload(c);
     aligned = (char *)round_up((uintptr_t)payload, align);
     if (aligned != payload && (size_t)(aligned - payload) < CELL_MIN)
@@ -326,7 +326,7 @@ void wee__main_add_memory(struct wee_heap *heap, char *base, size_t bytes)
         old->next_raw = (uintptr_t)sentinel | CELL_ALLOCATED;
         r->sentinel = sentinel;
         release(heap, old, 0);
-    } else if (r && base + bytes == (char *)r) {
+    } else if (WEE_BACKEND_MAY_PLACE_BELOW && r && base + bytes == (char *)r) {
         /* Contiguous below (mmap places new mappings under old ones): the
          * new room and the old region record become one free cell in front
          * of the old first cell, under a region record at the new base. */

@@ -89,23 +89,27 @@ static void note_in_use(struct wee_heap *heap, size_t add, size_t remove)
         heap->peak_in_use_bytes = heap->in_use_bytes;
 }
 
+/* Take a cell from the main list, growing the heap when none fits. */
+static struct cell *main_take(struct wee_heap *heap, size_t size, size_t align)
+{
+    return align > CELL_ALIGN ? wee__main_take_aligned(heap, size, align)
+                              : wee__main_take(heap, size);
+}
+
 /* A cell of `size` bytes aligned to `align`, from a size-class list when
- * one has it, else from the main list, growing the heap when needed. */
+ * one has it, else from the main list; the class lists are emptied into
+ * the main list before the heap grows, so cached cells never make it grow. */
 static struct cell *heap_alloc(struct wee_heap *heap, size_t size, size_t align)
 {
     struct cell *c = NULL;
 
     if (WEE_ALLOC_SIZE_CLASSES && size <= CLASS_MAX_CELL && align <= CELL_ALIGN)
         c = wee__class_pop(heap, size);
-    if (!c)
-        c = wee__main_take(heap, size, align);
-    if (!c && wee__class_flush(heap))
-        c = wee__main_take(heap, size, align);
-    if (!c && wee__main_grow(heap, size, align) == 0)
-        c = wee__main_take(heap, size, align);
-    if (!c) {
-        heap->failed_requests++;
-        return NULL;
+    while (!c && !(c = main_take(heap, size, align))) {
+        if (!wee__class_flush(heap) && wee__main_grow(heap, size, align) != 0) {
+            heap->failed_requests++;
+            return NULL;
+        }
     }
     note_in_use(heap, cell_size(c) - CELL_HEADER, 0);
     return c;
