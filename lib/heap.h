@@ -70,6 +70,7 @@ struct wee_heap {
     wee__lock_t lock;
     int in_buffer;                /* wee_heap_in: never asks the backend */
     size_t checked_cells;         /* extra assertions: cells at the last check */
+    unsigned checked_calls;       /* extra assertions: calls since the heap began */
 
     /* Main free list. */
     size_t fl_bitmap;

@@ -62,8 +62,7 @@ static void lock(struct wee_heap *heap)
 static void unlock(struct wee_heap *heap, const char *func)
 {
     if (WEE_ALLOC_EXTRA_ASSERTIONS) {
-        static unsigned calls;
-        int periodic = ++calls % CHECK_PERIOD == 0;
+        int periodic = ++heap->checked_calls % CHECK_PERIOD == 0;
         if (periodic || heap->checked_cells <= CHECK_EVERY_CALL_CELLS) {
             const void *where;
             int result = wee__heap_check(heap, periodic, &where, &heap->checked_cells);
@@ -316,9 +315,30 @@ int wee_posix_memalign(void **memptr, size_t alignment, size_t size)
     return 0;
 }
 
+/* The usable size of a block of `heap`; `func` names the caller in a
+ * misuse message. */
+static size_t usable_size(struct wee_heap *heap, const void *ptr, const char *func)
+{
+    size_t size;
+
+    if (!ptr)
+        return 0;
+    /* An allocated cell's own header changes only when the cell itself is
+     * resized or freed, so its owner may read it without the lock; the
+     * extra assertions' ownership check walks the regions and needs it. */
+    if (WEE_ALLOC_EXTRA_ASSERTIONS)
+        wee__lock_acquire(&heap->lock);
+    VG_ENTER();
+    size = cell_size(cell_from_user(heap, ptr, func));
+    VG_LEAVE();
+    if (WEE_ALLOC_EXTRA_ASSERTIONS)
+        wee__lock_release(&heap->lock);
+    return size - CELL_HEADER;
+}
+
 size_t wee_malloc_usable_size(const void *ptr)
 {
-    return wee_heap_usable_size(&default_heap, ptr);
+    return usable_size(&default_heap, ptr, "wee_malloc_usable_size");
 }
 
 void wee_stats(struct wee_stats *out)
@@ -424,22 +444,7 @@ void *wee_heap_aligned_alloc(wee_heap *heap, size_t alignment, size_t size)
 
 size_t wee_heap_usable_size(wee_heap *heap, const void *ptr)
 {
-    size_t size;
-
-    if (!ptr)
-        return 0;
-    heap = heap_or_default(heap);
-    /* An allocated cell's own header changes only when the cell itself is
-     * resized or freed, so its owner may read it without the lock; the
-     * extra assertions' ownership check walks the regions and needs it. */
-    if (WEE_ALLOC_EXTRA_ASSERTIONS)
-        wee__lock_acquire(&heap->lock);
-    VG_ENTER();
-    size = cell_size(cell_from_user(heap, ptr, "wee_malloc_usable_size"));
-    VG_LEAVE();
-    if (WEE_ALLOC_EXTRA_ASSERTIONS)
-        wee__lock_release(&heap->lock);
-    return size - CELL_HEADER;
+    return usable_size(heap_or_default(heap), ptr, "wee_heap_usable_size");
 }
 
 void wee_heap_stats(wee_heap *heap, struct wee_stats *out)
