@@ -101,6 +101,14 @@ static inline size_t cell_size_for(size_t n)
  * is PTRDIFF_MAX). */
 #define WEE_MAX_REQUEST ((SIZE_MAX >> 1) - 16 * WEE_PAGE_BYTES)
 
+/* ---- the default heap's lock: wee_alloc.c ---- */
+
+/* Take and release the default heap's lock from outside wee_alloc.c.  Only
+ * lib/malloc.c uses them: its fork handlers hold the lock across fork() so
+ * that the child never inherits a heap in the middle of a change. */
+WEE_INTERNAL void wee__default_heap_lock(void);
+WEE_INTERNAL void wee__default_heap_unlock(void);
+
 /* ---- main free list: free-list.c ---- */
 
 /* Take a free cell of at least `size` bytes (a cell size) whose payload is

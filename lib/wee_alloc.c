@@ -19,6 +19,16 @@
 /* The default heap.  All zero is an empty, unlocked heap. */
 static struct wee__heap default_heap;
 
+void wee__default_heap_lock(void)
+{
+    wee__lock_acquire(&default_heap.lock);
+}
+
+void wee__default_heap_unlock(void)
+{
+    wee__lock_release(&default_heap.lock);
+}
+
 /* With extra assertions, the whole heap is verified every this many calls,
  * on top of the local checks every call makes. */
 #define FULL_CHECK_PERIOD 256u
