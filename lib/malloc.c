@@ -68,9 +68,11 @@
  *   48 registrations in static storage: registering does not allocate).
  *   prepare takes the heap's lock, so no other thread is in the middle of
  *   changing the heap when the process is copied; the parent and the child
- *   release it.  The child can then allocate at once.  The constructor runs
- *   right after libc's, before the program's own libraries and main, so the
- *   handlers are in place before any thread exists.
+ *   release it.  The child can then allocate at once.  Preloaded, the
+ *   constructor runs right after libc's; linked, with the other libraries'
+ *   constructors; either way before main and before a program normally
+ *   starts threads.  (A fork from an earlier constructor, while threads of
+ *   that constructor allocate, is not covered.)
  *
  * Statistics: WEE_ALLOC_STATS=1 (any value but empty or 0)
  *   At exit (a destructor, so after the program's atexit handlers) the
@@ -80,9 +82,10 @@
  *   with one write(2), formatted in a buffer on the stack: no stdio, no
  *   allocation.  They go to a close-on-exec copy of stderr made by the
  *   constructor (programs such as coreutils close stderr at exit); that
- *   copy keeps the stream open until the process ends.  The call counters are relaxed atomic increments, done only
- *   when statistics are on (and before the constructor has read the
- *   variable, so that the earliest calls are counted too).  A child of
+ *   copy keeps the stream open until the process ends.  The call counters
+ *   are relaxed atomic increments, done only when statistics are on (and
+ *   before the constructor has read the variable, so that the earliest
+ *   calls are counted too).  A child of
  *   fork starts with its parent's counts; _exit() and exec print nothing.
  */
 #include "config.h"
