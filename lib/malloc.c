@@ -88,6 +88,11 @@
  *   calls are counted too).  A child of
  *   fork starts with its parent's counts; _exit() and exec print nothing.
  */
+/* POSIX.1-2008 for F_DUPFD_CLOEXEC, also under a strict -std=c99. */
+#ifndef _POSIX_C_SOURCE
+#  define _POSIX_C_SOURCE 200809L
+#endif
+
 #include "config.h"
 
 #include <errno.h>
