@@ -303,13 +303,23 @@ int wee__main_grow_in_place(struct wee_heap *heap, struct cell *c, size_t size)
 
 static wee__lock_t backend_lock;
 
+void wee__backend_lock(void)
+{
+    wee__lock_acquire(&backend_lock);
+}
+
+void wee__backend_unlock(void)
+{
+    wee__lock_release(&backend_lock);
+}
+
 void *wee__backend_grow_locked(size_t bytes, void *hint)
 {
     void *base;
 
-    wee__lock_acquire(&backend_lock);
+    wee__backend_lock();
     base = wee__backend_grow(bytes, hint);
-    wee__lock_release(&backend_lock);
+    wee__backend_unlock();
     return base;
 }
 

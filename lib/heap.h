@@ -104,6 +104,14 @@ static inline size_t cell_size_for(size_t n)
  * is PTRDIFF_MAX). */
 #define WEE_MAX_REQUEST ((SIZE_MAX >> 1) - 16 * WEE_PAGE_BYTES)
 
+/* ---- the default heap's lock: wee_alloc.c ---- */
+
+/* Take and release the default heap's lock from outside wee_alloc.c.  Only
+ * lib/malloc.c uses them: its fork handlers hold the lock across fork() so
+ * that the child never inherits a heap in the middle of a change. */
+WEE_INTERNAL void wee__default_heap_lock(void);
+WEE_INTERNAL void wee__default_heap_unlock(void);
+
 /* ---- main free list: free-list.c ---- */
 
 /* Take a free cell of at least `size` bytes (a cell size), split it to
@@ -129,8 +137,11 @@ WEE_INTERNAL void wee__main_add_memory(struct wee_heap *heap, char *base, size_t
 /* The smallest run of memory wee__main_add_memory accepts. */
 #define REGION_MIN_BYTES (sizeof(struct region) + CELL_MIN + CELL_HEADER)
 
-/* The backend is shared by every heap: calls to it are serialised. */
+/* The backend is shared by every heap: calls to it are serialised by a
+ * lock of its own, taken after a heap's lock, never before. */
 WEE_INTERNAL void *wee__backend_grow_locked(size_t bytes, void *hint);
+WEE_INTERNAL void wee__backend_lock(void);
+WEE_INTERNAL void wee__backend_unlock(void);
 
 /* Put an allocated (or cached) cell back on the main list, merging it with
  * its free neighbours. */

@@ -38,6 +38,21 @@
 /* The default heap.  All zero is an empty, unlocked heap. */
 static struct wee_heap default_heap;
 
+/* The fork handlers of the drop-in malloc (lib/malloc.c) hold the default
+ * heap's lock, and the backend's, across fork(), so the child finds both
+ * free and the heap consistent. */
+void wee__default_heap_lock(void)
+{
+    wee__lock_acquire(&default_heap.lock);
+    wee__backend_lock();
+}
+
+void wee__default_heap_unlock(void)
+{
+    wee__backend_unlock();
+    wee__lock_release(&default_heap.lock);
+}
+
 /*
  * With extra assertions the whole heap is verified as the lock is released:
  * its structure after every call while it has at most CHECK_EVERY_CALL_CELLS
