@@ -858,6 +858,8 @@ int main(int argc, char **argv)
             NEED_VALUE();
             if (n_traces == MAX_ROWS)
                 die("too many --trace options");
+            if (access(v, R_OK) != 0)
+                die("--trace %s: %s", v, strerror(errno));
             traces[n_traces++] = v;
         } else if (strcmp(o, "--trace-dir") == 0) {
             NEED_VALUE();
@@ -983,9 +985,8 @@ int main(int argc, char **argv)
 
         if (!s)
             die("out of memory");
-        fprintf(stderr, "[%zu/%zu] %s:", r + 1, n_rows, rows[r].name);
+        fprintf(stderr, "[%zu/%zu] %s\n", r + 1, n_rows, rows[r].name);
         for (run = 0; run < runs; run++) {
-            fprintf(stderr, " %u", run + 1);
             for (a = 0; a < N_ALLOCATORS; a++) {
                 if (!allocators[a].selected)
                     continue;
@@ -997,7 +998,6 @@ int main(int argc, char **argv)
                              s[run * N_ALLOCATORS + a].lib);
             }
         }
-        fputc('\n', stderr);
         for (a = 0; a < N_ALLOCATORS; a++) {
             struct figure *x = &fig[r * N_ALLOCATORS + a];
             double ns[MAX_RUNS], be[MAX_RUNS], bea[MAX_RUNS], rs[MAX_RUNS],

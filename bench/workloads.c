@@ -22,12 +22,16 @@
 #define _GNU_SOURCE 1
 #include "config.h"
 
+#include <errno.h>
+#include <fcntl.h>
 #include <math.h>
 #include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 #include "bench.h"
 
@@ -416,6 +420,7 @@ static void blocks_finish(struct blocks *b, const struct bench_api *api)
 struct trace {
     size_t n_events, n_allocs;
     uint64_t *events;     /* a size, or EV_FREE | allocation number */
+    size_t events_cap;    /* the table's length: the lines of the file */
     void **blocks;        /* n_allocs */
     uint64_t calls;       /* per pass, the final frees included */
 };
@@ -458,24 +463,54 @@ static int parse_event(const char *s, uint64_t *ev)
     return 1;
 }
 
+/*
+ * Read and check a whole trace.  Neither the file's contents nor the
+ * events go through malloc: memory the allocator under test had handed out
+ * and taken back before the measurement would be resident already, and
+ * would hide part of its footprint.  (So no stdio either: a FILE and its
+ * buffer come from malloc.)
+ */
 static int trace_load(struct trace *t, const char *path, char *err, size_t errlen)
 {
-    FILE *f = fopen(path, "r");
-    char line[256];
+    int fd = open(path, O_RDONLY);
+    struct stat st;
+    char *text = NULL, *line, *end;
+    size_t size = 0, got = 0, lines = 1, i;
     unsigned long lineno = 0;
-    size_t cap = 0;
-    uint64_t *events = NULL;
 
     memset(t, 0, sizeof *t);
-    if (!f) {
-        snprintf(err, errlen, "%s: cannot open", path);
-        return -1;
+    if (fd < 0 || fstat(fd, &st) != 0) {
+        snprintf(err, errlen, "%s: cannot open: %s", path, strerror(errno));
+        goto fail;
     }
-    while (fgets(line, sizeof line, f)) {
-        uint64_t ev;
-        int rc = parse_event(line, &ev);
+    size = (size_t)st.st_size;
+    text = bench_table(size + 1);
+    while (got < size) {
+        ssize_t n = read(fd, text + got, size - got);
 
+        if (n < 0 && errno == EINTR)
+            continue;
+        if (n <= 0) {
+            snprintf(err, errlen, "%s: read error", path);
+            goto fail;
+        }
+        got += (size_t)n;
+    }
+    text[size] = '\0';
+    for (i = 0; i < size; i++)
+        lines += text[i] == '\n';
+    t->events = bench_table(lines * sizeof *t->events);
+
+    for (line = text; line < text + size; line = end + 1) {
+        uint64_t ev;
+        int rc;
+
+        end = strchr(line, '\n');
+        if (!end)
+            end = text + size;
+        *end = '\0';
         lineno++;
+        rc = parse_event(line, &ev);
         if (rc == 0)
             continue;
         if (rc < 0 || ((ev & EV_FREE) && (ev & ~EV_FREE) >= t->n_allocs)) {
@@ -483,36 +518,21 @@ static int trace_load(struct trace *t, const char *path, char *err, size_t errle
                      "before: %.60s", path, lineno, line);
             goto fail;
         }
-        if (t->n_events == cap) {
-            uint64_t *grown;
-
-            cap = cap ? 2 * cap : 4096;
-            grown = realloc(events, cap * sizeof *grown);
-            if (!grown) {
-                snprintf(err, errlen, "%s: out of memory", path);
-                goto fail;
-            }
-            events = grown;
-        }
-        events[t->n_events++] = ev;
+        t->events[t->n_events++] = ev;
         if (!(ev & EV_FREE))
             t->n_allocs++;
     }
-    if (ferror(f)) {
-        snprintf(err, errlen, "%s: read error", path);
-        goto fail;
-    }
-    fclose(f);
-    /* Into a table outside the allocator under test. */
-    t->events = bench_table(t->n_events * sizeof *t->events);
-    if (t->n_events)
-        memcpy(t->events, events, t->n_events * sizeof *t->events);
-    free(events);
+    t->events_cap = lines;
     t->blocks = bench_table(t->n_allocs * sizeof *t->blocks);
+    bench_table_free(text, size + 1);
+    close(fd);
     return 0;
 fail:
-    fclose(f);
-    free(events);
+    bench_table_free(t->events, lines * sizeof *t->events);
+    t->events = NULL;
+    bench_table_free(text, size + 1);
+    if (fd >= 0)
+        close(fd);
     return -1;
 }
 
@@ -581,7 +601,7 @@ static uint64_t trace_run(struct trace *t, const struct bench_api *api,
 
 static void trace_finish(struct trace *t)
 {
-    bench_table_free(t->events, t->n_events * sizeof *t->events);
+    bench_table_free(t->events, t->events_cap * sizeof *t->events);
     bench_table_free(t->blocks, t->n_allocs * sizeof *t->blocks);
 }
 
