@@ -1,15 +1,20 @@
 #!/usr/bin/env python3
 # SPDX-License-Identifier: MPL-2.0
-"""bench-goals.py RESULTS.json [--no-size-classes OTHER.json] [--markdown]
+"""bench-goals.py RESULTS.json [--no-size-classes OTHER] [--markdown|--tables]
 
 Check wee-bench's figures (its --json output, from the default
 configuration) against the goals of the benchmark issue and print, for each
 goal and each workload it covers, the figure, the limit and whether it is
 met.  The goal "without size classes, within 2x of the default's time" needs
-a second file from a build configured with --disable-size-classes; it is
-reported as not measured without one.  The figures of two files come from
-two separate runs, so that comparison is less sure than the others, which
-compare allocators measured in one run, interleaved.
+the figures of a build configured with --disable-size-classes: OTHER is
+either the allocator of RESULTS.json that ran it (wee-bench --wee-variant
+no-size-classes=LIBRARY makes "wee:no-size-classes"), or the JSON file of a
+separate run of that build.  Without it that goal is reported as not
+measured.  A separate run is less sure: the other comparisons use figures
+measured in one run, interleaved.
+
+With --tables, print instead the figures of RESULTS.json as two Markdown
+tables, time and memory, one row a workload (for README.md).
 
 Exit status: 0 when every measured goal is met, 1 otherwise, 2 on bad input.
 """
@@ -30,18 +35,64 @@ def load(path):
     return data, {(r["workload"], r["allocator"]): r for r in data["results"] if r["ok"]}
 
 
+def workloads(data):
+    """The workloads in the order wee-bench ran them."""
+    seen = []
+    for r in data["results"]:
+        if r["workload"] not in seen:
+            seen.append(r["workload"])
+    return seen
+
+
+def kib(v):
+    return "-" if v is None else "{:,}".format(int(round(v / KIB)))
+
+
+def tables(data, res):
+    """The figures as two Markdown tables: time, then memory."""
+    allocs = [a["name"] for a in data["allocators"] if a["selected"]]
+
+    def get(w, a, key):
+        r = res.get((w, a))
+        return None if r is None else r.get(key)
+
+    print("Time per call, ns (median of %d runs):\n" % data["runs"])
+    print("| workload | " + " | ".join(allocs) + " | wee_alloc / system |")
+    print("|---|" + "---:|" * (len(allocs) + 1))
+    for w in workloads(data):
+        cells = []
+        for a in allocs:
+            v = get(w, a, "ns_per_op")
+            cells.append("-" if v is None else "%.1f" % v)
+        wv, sv = get(w, "wee_alloc", "ns_per_op"), get(w, "system", "ns_per_op")
+        ratio = "%.2f" % (wv / sv) if wv and sv else "-"
+        print("| %s | %s | %s |" % (w, " | ".join(cells), ratio))
+    print("\nMemory, KiB: the peak live bytes the workload asked for, the bytes "
+          "wee_alloc took from its backend, and every allocator's peak RSS growth:\n")
+    print("| workload | peak live | wee_alloc backend | " + " | ".join("%s RSS" % a for a in allocs) + " |")
+    print("|---|" + "---:|" * (len(allocs) + 2))
+    for w in workloads(data):
+        live = next((get(w, a, "peak_live") for a in allocs if get(w, a, "peak_live")), None)
+        print("| %s | %s | %s | %s |" % (w, kib(live), kib(get(w, "wee_alloc", "backend_bytes")),
+                                         " | ".join(kib(get(w, a, "rss_growth")) for a in allocs)))
+
+
 def main():
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[2])
     ap.add_argument("results")
     ap.add_argument("--no-size-classes", metavar="OTHER.json")
     ap.add_argument("--markdown", action="store_true", help="print a Markdown table")
+    ap.add_argument("--tables", action="store_true", help="print the figures as Markdown tables")
     args = ap.parse_args()
 
     data, res = load(args.results)
+    if args.tables:
+        tables(data, res)
+        return 0
     if not data["wee_alloc"]["size_classes"]:
         sys.exit("%s: %s is from a build without size classes; give the default "
                  "build's figures first" % (sys.argv[0], args.results))
-    traces = sorted({w for (w, _) in res if w.startswith("trace:")})
+    traces = [w for w in workloads(data) if w.startswith("trace:")]
     rows = []   # (goal, workload, figure text, limit text, met: True/False/None)
 
     def wee(w):
@@ -93,15 +144,20 @@ def main():
 
     # Without size classes: within 2x of the default configuration's time.
     if args.no_size_classes:
-        odata, ores = load(args.no_size_classes)
-        if odata["wee_alloc"]["size_classes"]:
-            sys.exit("%s: %s is from a build with size classes" % (sys.argv[0], args.no_size_classes))
-        for w in sorted({w for (w, al) in res if al == "wee_alloc"}, key=lambda x: (not x.startswith("trace:"), x)):
-            a, o = wee(w), ores.get((w, "wee_alloc"))
+        other = args.no_size_classes
+        if any(al == other for (_, al) in res):
+            ores, oname, how = res, other, "same run"
+        else:
+            odata, ores = load(other)
+            if odata["wee_alloc"]["size_classes"]:
+                sys.exit("%s: %s is from a build with size classes" % (sys.argv[0], other))
+            oname, how = "wee_alloc", "separate run"
+        for w in [w for w in workloads(data) if (w, "wee_alloc") in res]:
+            a, o = wee(w), ores.get((w, oname))
             if a and o:
                 r = o["ns_per_op"] / a["ns_per_op"]
-                add("no size classes", w, "%.1f / %.1f ns = %.2f" % (o["ns_per_op"], a["ns_per_op"], r),
-                    "<= 2.00", r <= 2.0)
+                add("no size classes", w, "%.1f / %.1f ns = %.2f (%s)"
+                    % (o["ns_per_op"], a["ns_per_op"], r, how), "<= 2.00", r <= 2.0)
             else:
                 add("no size classes", w, "not measured", "<= 2.00", None)
     else:

@@ -62,17 +62,52 @@ struct allocator {
     const char *probe;     /* a function only this allocator defines */
     int available;
     int selected;
+    int wee;               /* called through the wee_* API */
+    const char *variant;   /* the --wee-variant LABEL=LIBRARY that made it */
 };
 
-static struct allocator allocators[] = {
-    { "wee_alloc", NULL, "wee_malloc", 1, 0 },
-    { "system", NULL, NULL, 1, 0 },
-    { "jemalloc", WEE_BENCH_JEMALLOC_SO, "mallctl", 0, 0 },
-    { "mimalloc", WEE_BENCH_MIMALLOC_SO, "mi_version", 0, 0 },
-    { "tcmalloc", WEE_BENCH_TCMALLOC_SO, "tc_version", 0, 0 },
+/*
+ * The allocators, then the wee_alloc variants of --wee-variant: other
+ * builds of libwee_alloc (another configuration, an older version),
+ * preloaded in place of this build's, so their wee_* functions are the
+ * ones called.  They have the same soname, so only one of them is loaded.
+ */
+#define MAX_VARIANTS   4
+#define MAX_ALLOCATORS (5 + MAX_VARIANTS)
+static struct allocator allocators[MAX_ALLOCATORS] = {
+    { "wee_alloc", NULL, "wee_malloc", 1, 0, 1, NULL },
+    { "system", NULL, NULL, 1, 0, 0, NULL },
+    { "jemalloc", WEE_BENCH_JEMALLOC_SO, "mallctl", 0, 0, 0, NULL },
+    { "mimalloc", WEE_BENCH_MIMALLOC_SO, "mi_version", 0, 0, 0, NULL },
+    { "tcmalloc", WEE_BENCH_TCMALLOC_SO, "tc_version", 0, 0, 0, NULL },
 };
-#define N_ALLOCATORS (sizeof allocators / sizeof allocators[0])
+static size_t n_allocators = 5;
 #define WEE 0   /* index of wee_alloc, the reference of every ratio */
+
+/* --wee-variant LABEL=LIBRARY: the allocator "wee:LABEL". */
+static struct allocator *add_variant(const char *spec)
+{
+    const char *eq = strchr(spec, '=');
+    struct allocator *al;
+    char *name;
+
+    if (!eq || eq == spec || !eq[1])
+        return NULL;
+    if (n_allocators == MAX_ALLOCATORS)
+        return NULL;
+    name = malloc((size_t)(eq - spec) + 5);
+    if (!name)
+        return NULL;
+    snprintf(name, (size_t)(eq - spec) + 5, "wee:%.*s", (int)(eq - spec), spec);
+    al = &allocators[n_allocators++];
+    al->name = name;
+    al->library = eq + 1;
+    al->probe = "wee_malloc";
+    al->available = 1;
+    al->wee = 1;
+    al->variant = spec;
+    return al;
+}
 
 static const struct bench_api wee_api = { wee_malloc, wee_free, wee_realloc };
 static const struct bench_api libc_api = { malloc, free, realloc };
@@ -107,7 +142,7 @@ static struct allocator *find_allocator(const char *name)
 {
     size_t a;
 
-    for (a = 0; a < N_ALLOCATORS; a++) {
+    for (a = 0; a < n_allocators; a++) {
         if (strcmp(allocators[a].name, name) == 0)
             return &allocators[a];
     }
@@ -177,6 +212,57 @@ static int reset_peak_rss(void)
     return ok ? 0 : -1;
 }
 
+/*
+ * Map every page of the program's files (its code, the libraries', the
+ * allocator's) into the page tables now, so that code run for the first
+ * time in the measured part does not fault pages in and count them as
+ * growth of the resident set.  Linux 5.14 and later
+ * (MADV_POPULATE_READ); elsewhere the figures keep that noise, a few
+ * hundred KiB at most.  /proc/self/maps is read without stdio, which
+ * would allocate.
+ */
+static void prefault_files(void)
+{
+#ifdef MADV_POPULATE_READ
+    static char maps[1 << 16];
+    ssize_t n, got = 0;
+    int fd = open("/proc/self/maps", O_RDONLY);
+    char *line, *end;
+
+    if (fd < 0)
+        return;
+    while (got < (ssize_t)sizeof maps - 1
+           && (n = read(fd, maps + got, sizeof maps - 1 - (size_t)got)) > 0)
+        got += n;
+    close(fd);
+    maps[got] = '\0';
+    for (line = maps; *line; line = end + 1) {
+        unsigned long lo, hi;
+        char perms[8];
+        int path_at = 0;
+
+        end = strchr(line, '\n');
+        if (!end)
+            break;
+        *end = '\0';
+        if (sscanf(line, "%lx-%lx %7s %*s %*s %*s %n", &lo, &hi, perms,
+                   &path_at) >= 3 && path_at > 0 && line[path_at] == '/'
+            && perms[0] == 'r')
+            madvise((void *)lo, hi - lo, MADV_POPULATE_READ);
+    }
+#endif
+}
+
+/* The measured part's stack, touched in advance for the same reason. */
+static void prefault_stack(void)
+{
+    volatile unsigned char buf[128 * 1024];
+    size_t i;
+
+    for (i = 0; i < sizeof buf; i += 1024)
+        buf[i] = 0;
+}
+
 static double median(double *v, size_t n)
 {
     size_t i, j;
@@ -243,12 +329,29 @@ static const char *verify_allocator(const struct allocator *al)
     void *base, *libc_base;
     const char *who;
 
-    if (al == &allocators[WEE]) {
-        Dl_info info;
+    if (al->wee) {
+        char dir[PATH_MAX];
+        size_t len;
 
-        if (!dladdr((void *)(uintptr_t)wee_malloc, &info) || !info.dli_fname)
-            return "(linked in)";
-        return info.dli_fname;
+        who = provider_of("wee_malloc", &base);
+        if (al->library) {
+            if (!base || !same_file(who, al->library))
+                die("--child %s: wee_malloc comes from %s, not from %s: the "
+                    "preload did not take effect", al->name, who, al->library);
+            return who;
+        }
+        /* This build's library (or the program itself, if it is linked
+         * statically), not an installed one that LD_LIBRARY_PATH found. */
+        snprintf(dir, sizeof dir, "%s", who);
+        len = strlen(dir);
+        while (len > 0 && dir[len - 1] != '/')
+            dir[--len] = '\0';
+        if (!base || (!same_file(dir, WEE_BENCH_BUILDDIR "/lib/.libs/")
+                      && !same_file(who, "/proc/self/exe")))
+            die("--child %s: wee_malloc comes from %s, not from this build "
+                "(%s/lib/.libs); is LD_LIBRARY_PATH or LD_PRELOAD set?",
+                al->name, who, WEE_BENCH_BUILDDIR);
+        return who;
     }
     who = provider_of("malloc", &base);
     if (!al->library) {
@@ -293,7 +396,7 @@ static int run_child(const char *alloc_name, const char *id, int quick,
         lib = "(none)";
     } else if (al) {
         lib = verify_allocator(al);
-        api = al == &allocators[WEE] ? &wee_api : &libc_api;
+        api = al->wee ? &wee_api : &libc_api;
     } else {
         die("--child: unknown allocator '%s'", alloc_name);
     }
@@ -305,10 +408,12 @@ static int run_child(const char *alloc_name, const char *id, int quick,
         die("%s", err);
     passes = bench_work_passes(w);
 
-    if (al == &allocators[WEE]) {
+    if (al && al->wee) {
         wee_stats(&st);
         backend0 = st.backend_bytes;
     }
+    prefault_files();
+    prefault_stack();
     rss_ok = reset_peak_rss() == 0;
     rss0 = rss_ok ? status_bytes("VmRSS") : status_bytes("VmHWM");
 
@@ -322,14 +427,14 @@ static int run_child(const char *alloc_name, const char *id, int quick,
         calls += c;
         if (pass == 0) {
             hwm_first = status_bytes("VmHWM");
-            if (al == &allocators[WEE]) {
+            if (al && al->wee) {
                 wee_stats(&st);
                 backend_first = st.backend_bytes - backend0;
             }
         }
     }
     hwm_all = status_bytes("VmHWM");
-    if (al == &allocators[WEE]) {
+    if (al && al->wee) {
         wee_stats(&st);
         backend_all = st.backend_bytes - backend0;
     }
@@ -421,8 +526,22 @@ static int spawn_child(const struct allocator *al, const struct row *r,
     if (pid < 0)
         die("fork: %s", strerror(errno));
     if (pid == 0) {
-        char *argv[] = { self_exe, "--child", (char *)al->name, r->id,
-                         "--timeout", tmo, quick ? "--quick" : NULL, NULL };
+        char *argv[12];
+        int n = 0;
+
+        argv[n++] = self_exe;
+        if (al->variant) {
+            argv[n++] = "--wee-variant";
+            argv[n++] = (char *)al->variant;
+        }
+        argv[n++] = "--child";
+        argv[n++] = (char *)al->name;
+        argv[n++] = r->id;
+        argv[n++] = "--timeout";
+        argv[n++] = tmo;
+        if (quick)
+            argv[n++] = "--quick";
+        argv[n] = NULL;
 
         close(fds[0]);
         if (dup2(fds[1], STDOUT_FILENO) < 0)
@@ -598,7 +717,7 @@ static void json_bytes(FILE *f, double v)
 static char cpu_model[256] = "unknown";
 static char date_utc[64];
 static char kernel[256] = "unknown";
-static char alloc_lib[N_ALLOCATORS][PATH_MAX];
+static char alloc_lib[MAX_ALLOCATORS][PATH_MAX];
 
 static void describe_machine(void)
 {
@@ -641,7 +760,7 @@ static void print_header(FILE *f, unsigned runs, int quick)
         fprintf(f, "WARNING: extra assertions are on: wee_alloc's times are "
                 "not representative\n");
     fprintf(f, "Allocators:\n");
-    for (a = 0; a < N_ALLOCATORS; a++) {
+    for (a = 0; a < n_allocators; a++) {
         const struct allocator *al = &allocators[a];
 
         if (!al->available)
@@ -652,8 +771,10 @@ static void print_header(FILE *f, unsigned runs, int quick)
         else
             fprintf(f, "  %-10s %s%s\n", al->name,
                     alloc_lib[a][0] ? alloc_lib[a] : "(did not run)",
-                    al->library ? " (preloaded; checked that it provides malloc)"
-                    : a == WEE ? " (wee_* API)" : " (checked: malloc from the C library)");
+                    al->wee && al->library ? " (wee_* API, preloaded; checked)"
+                    : al->wee ? " (wee_* API; checked: this build's library)"
+                    : al->library ? " (preloaded; checked that it provides malloc)"
+                    : " (checked: malloc from the C library)");
     }
     fprintf(f, "Each figure: median of %u run%s, each a fresh process%s.\n",
             runs, runs == 1 ? "" : "s",
@@ -671,14 +792,14 @@ static void print_table(FILE *f, struct figure *fig, unsigned runs, int quick)
             "backend: bytes wee_alloc took from its backend; RSS: growth of "
             "the peak resident set; live: peak of the requested bytes.\n");
     for (r = 0; r < n_rows; r++) {
-        const struct figure *w = &fig[r * N_ALLOCATORS + WEE];
+        const struct figure *w = &fig[r * MAX_ALLOCATORS + WEE];
 
         fprintf(f, "\n%s: %s\n", rows[r].name, rows[r].description);
         fprintf(f, "  %-10s %9s %8s %11s %11s %7s %11s %12s\n", "allocator",
                 "ns/op", "time/wee", "backend", "RSS growth", "RSS/wee",
                 "peak live", "backend/live");
-        for (a = 0; a < N_ALLOCATORS; a++) {
-            const struct figure *x = &fig[r * N_ALLOCATORS + a];
+        for (a = 0; a < n_allocators; a++) {
+            const struct figure *x = &fig[r * MAX_ALLOCATORS + a];
             char b1[32], b2[32], b3[32], tr[16] = "-", mr[16] = "-",
                  bl[16] = "-";
 
@@ -693,11 +814,11 @@ static void print_table(FILE *f, struct figure *fig, unsigned runs, int quick)
                 if (x->rss > 0 && w->rss > 0)
                     snprintf(mr, sizeof mr, "%.2f", x->rss / w->rss);
             }
-            if (a == WEE && x->peak_live > 0)
+            if (allocators[a].wee && x->peak_live > 0)
                 snprintf(bl, sizeof bl, "%.2f", x->backend / (double)x->peak_live);
             fprintf(f, "  %-10s %9.1f %8s %11s %11s %7s %11s %12s\n",
                     allocators[a].name, x->ns_per_op, tr,
-                    a == WEE ? human_bytes(x->backend, b1, sizeof b1) : "-",
+                    allocators[a].wee ? human_bytes(x->backend, b1, sizeof b1) : "-",
                     human_bytes(x->rss, b2, sizeof b2), mr,
                     human_bytes((double)x->peak_live, b3, sizeof b3), bl);
         }
@@ -734,7 +855,7 @@ static int write_json(const char *path, struct figure *fig, unsigned runs,
     json_string(f, WEE_BENCH_CFLAGS);
     fprintf(f, "},\n  \"runs\": %u,\n  \"quick\": %s,\n  \"allocators\": [",
             runs, quick ? "true" : "false");
-    for (a = 0; a < N_ALLOCATORS; a++) {
+    for (a = 0; a < n_allocators; a++) {
         fprintf(f, "%s\n    {\"name\": ", a ? "," : "");
         json_string(f, allocators[a].name);
         fprintf(f, ", \"available\": %s, \"selected\": %s, \"library\": ",
@@ -749,10 +870,10 @@ static int write_json(const char *path, struct figure *fig, unsigned runs,
     fprintf(f, "\n  ],\n  \"results\": [");
     /* One result a line, keys in a fixed order. */
     for (r = 0; r < n_rows; r++) {
-        const struct figure *w = &fig[r * N_ALLOCATORS + WEE];
+        const struct figure *w = &fig[r * MAX_ALLOCATORS + WEE];
 
-        for (a = 0; a < N_ALLOCATORS; a++) {
-            const struct figure *x = &fig[r * N_ALLOCATORS + a];
+        for (a = 0; a < n_allocators; a++) {
+            const struct figure *x = &fig[r * MAX_ALLOCATORS + a];
 
             if (!allocators[a].selected)
                 continue;
@@ -774,9 +895,9 @@ static int write_json(const char *path, struct figure *fig, unsigned runs,
             fprintf(f, ", \"time_ratio\": ");
             json_number(f, w->ok ? x->ns_per_op / w->ns_per_op : -1);
             fprintf(f, ", \"backend_bytes\": ");
-            json_bytes(f, a == WEE ? x->backend : -1);
+            json_bytes(f, allocators[a].wee ? x->backend : -1);
             fprintf(f, ", \"backend_bytes_all_passes\": ");
-            json_bytes(f, a == WEE ? x->backend_all : -1);
+            json_bytes(f, allocators[a].wee ? x->backend_all : -1);
             fprintf(f, ", \"rss_growth\": ");
             json_bytes(f, x->rss);
             fprintf(f, ", \"rss_growth_all_passes\": ");
@@ -812,6 +933,10 @@ static void usage(FILE *f)
 "                    (repeatable): $WEE_TRACES_DIR, or ../shared/traces\n"
 "                    beside the source tree, and tests/traces\n"
 "  --allocator NAME  run only this allocator (repeatable; wee_alloc always)\n"
+"  --wee-variant LABEL=LIBRARY\n"
+"                    also run another build of libwee_alloc.so (another\n"
+"                    configuration or version), preloaded, as wee:LABEL\n"
+"                    (repeatable)\n"
 "  --runs N          runs per figure, the median is reported (default %d)\n"
 "  --quick           shortened workloads and 1 run: a smoke test for CI\n"
 "  --json FILE       also write the figures as JSON (- for stdout)\n"
@@ -877,6 +1002,12 @@ int main(int argc, char **argv)
                 die("allocator %s was not found by configure", v);
             al->selected = 1;
             any_alloc_option = 1;
+        } else if (strcmp(o, "--wee-variant") == 0) {
+            NEED_VALUE();
+            if (!add_variant(v))
+                die("--wee-variant %s: give LABEL=LIBRARY (at most %d), e.g. "
+                    "no-size-classes=../nosc/lib/.libs/libwee_alloc.so.0", v,
+                    MAX_VARIANTS);
         } else if (strcmp(o, "--runs") == 0) {
             char *end;
             unsigned long n;
@@ -912,7 +1043,7 @@ int main(int argc, char **argv)
 #undef NEED_VALUE
     }
 
-    for (a = 0; a < N_ALLOCATORS; a++) {
+    for (a = 0; a < n_allocators; a++) {
         if (allocators[a].library)
             allocators[a].available = allocators[a].library[0] != '\0';
     }
@@ -926,8 +1057,8 @@ int main(int argc, char **argv)
         snprintf(self_exe, sizeof self_exe, "%s", argv[0]);
     if (!runs)
         runs = quick ? 1 : DEFAULT_RUNS;
-    for (a = 0; a < N_ALLOCATORS; a++) {
-        if (!any_alloc_option || a == WEE)
+    for (a = 0; a < n_allocators; a++) {
+        if (!any_alloc_option || allocators[a].wee)
             allocators[a].selected = allocators[a].available;
     }
     describe_machine();
@@ -976,36 +1107,36 @@ int main(int argc, char **argv)
     if (n_rows == 0)
         die("nothing to run: no traces found and no other workload chosen");
 
-    fig = calloc(n_rows * N_ALLOCATORS, sizeof *fig);
+    fig = calloc(n_rows * MAX_ALLOCATORS, sizeof *fig);
     if (!fig)
         die("out of memory");
 
     for (r = 0; r < n_rows; r++) {
-        struct sample *s = calloc((size_t)runs * N_ALLOCATORS, sizeof *s);
+        struct sample *s = calloc((size_t)runs * MAX_ALLOCATORS, sizeof *s);
 
         if (!s)
             die("out of memory");
         fprintf(stderr, "[%zu/%zu] %s\n", r + 1, n_rows, rows[r].name);
         for (run = 0; run < runs; run++) {
-            for (a = 0; a < N_ALLOCATORS; a++) {
+            for (a = 0; a < n_allocators; a++) {
                 if (!allocators[a].selected)
                     continue;
                 if (spawn_child(&allocators[a], &rows[r], quick, timeout,
-                                &s[run * N_ALLOCATORS + a]) != 0)
+                                &s[run * MAX_ALLOCATORS + a]) != 0)
                     failures++;
                 else if (!alloc_lib[a][0])
                     snprintf(alloc_lib[a], sizeof alloc_lib[a], "%s",
-                             s[run * N_ALLOCATORS + a].lib);
+                             s[run * MAX_ALLOCATORS + a].lib);
             }
         }
-        for (a = 0; a < N_ALLOCATORS; a++) {
-            struct figure *x = &fig[r * N_ALLOCATORS + a];
+        for (a = 0; a < n_allocators; a++) {
+            struct figure *x = &fig[r * MAX_ALLOCATORS + a];
             double ns[MAX_RUNS], be[MAX_RUNS], bea[MAX_RUNS], rs[MAX_RUNS],
                    rsa[MAX_RUNS];
             unsigned n = 0;
 
             for (run = 0; run < runs; run++) {
-                const struct sample *y = &s[run * N_ALLOCATORS + a];
+                const struct sample *y = &s[run * MAX_ALLOCATORS + a];
 
                 if (!y->ok)
                     continue;
