@@ -717,6 +717,19 @@ static void json_bytes(FILE *f, double v)
 static char cpu_model[256] = "unknown";
 static char date_utc[64];
 static char kernel[256] = "unknown";
+static char load_start[64] = "?", load_end[64] = "?";
+
+/* The first three fields of /proc/loadavg: how busy the machine was. */
+static void read_load(char *buf, size_t len)
+{
+    FILE *f = fopen("/proc/loadavg", "r");
+    double l1, l5, l15;
+
+    if (f && fscanf(f, "%lf %lf %lf", &l1, &l5, &l15) == 3)
+        snprintf(buf, len, "%.2f %.2f %.2f", l1, l5, l15);
+    if (f)
+        fclose(f);
+}
 static char alloc_lib[MAX_ALLOCATORS][PATH_MAX];
 
 static void describe_machine(void)
@@ -776,6 +789,8 @@ static void print_header(FILE *f, unsigned runs, int quick)
                     : al->library ? " (preloaded; checked that it provides malloc)"
                     : " (checked: malloc from the C library)");
     }
+    fprintf(f, "Load average (1, 5, 15 min) at the start: %s; at the end: %s\n",
+            load_start, load_end);
     fprintf(f, "Each figure: median of %u run%s, each a fresh process%s.\n",
             runs, runs == 1 ? "" : "s",
             quick ? "; --quick: shortened workloads, figures are only a "
@@ -785,28 +800,37 @@ static void print_header(FILE *f, unsigned runs, int quick)
 static void print_table(FILE *f, struct figure *fig, unsigned runs, int quick)
 {
     size_t r, a;
+    int nw = 9;
+
+    for (a = 0; a < n_allocators; a++) {
+        if (allocators[a].selected && (int)strlen(allocators[a].name) > nw)
+            nw = (int)strlen(allocators[a].name);
+    }
 
     print_header(f, runs, quick);
     fprintf(f, "time/wee and RSS/wee: the allocator's figure divided by "
             "wee_alloc's (above 1: wee_alloc is faster or smaller).\n"
             "backend: bytes wee_alloc took from its backend; RSS: growth of "
-            "the peak resident set; live: peak of the requested bytes.\n");
+            "the peak resident set; live: peak of the requested bytes.\n"
+            "range: (slowest run - fastest run) / median, of the time.\n");
     for (r = 0; r < n_rows; r++) {
         const struct figure *w = &fig[r * MAX_ALLOCATORS + WEE];
 
         fprintf(f, "\n%s: %s\n", rows[r].name, rows[r].description);
-        fprintf(f, "  %-10s %9s %8s %11s %11s %7s %11s %12s\n", "allocator",
-                "ns/op", "time/wee", "backend", "RSS growth", "RSS/wee",
-                "peak live", "backend/live");
+        fprintf(f, "  %-*s %9s %6s %8s %11s %11s %7s %11s %12s\n", nw,
+                "allocator", "ns/op", "range", "time/wee", "backend",
+                "RSS growth", "RSS/wee", "peak live", "backend/live");
         for (a = 0; a < n_allocators; a++) {
             const struct figure *x = &fig[r * MAX_ALLOCATORS + a];
             char b1[32], b2[32], b3[32], tr[16] = "-", mr[16] = "-",
-                 bl[16] = "-";
+                 bl[16] = "-", rg[16] = "-";
+            double lo, hi;
+            unsigned i;
 
             if (!allocators[a].selected)
                 continue;
             if (!x->ok) {
-                fprintf(f, "  %-10s FAILED\n", allocators[a].name);
+                fprintf(f, "  %-*s FAILED\n", nw, allocators[a].name);
                 continue;
             }
             if (w->ok) {
@@ -816,8 +840,16 @@ static void print_table(FILE *f, struct figure *fig, unsigned runs, int quick)
             }
             if (allocators[a].wee && x->peak_live > 0)
                 snprintf(bl, sizeof bl, "%.2f", x->backend / (double)x->peak_live);
-            fprintf(f, "  %-10s %9.1f %8s %11s %11s %7s %11s %12s\n",
-                    allocators[a].name, x->ns_per_op, tr,
+            /* How far apart the runs were: (slowest - fastest) / median. */
+            lo = hi = x->runs_ns[0];
+            for (i = 1; i < x->n_runs; i++) {
+                lo = x->runs_ns[i] < lo ? x->runs_ns[i] : lo;
+                hi = x->runs_ns[i] > hi ? x->runs_ns[i] : hi;
+            }
+            if (x->n_runs > 1)
+                snprintf(rg, sizeof rg, "%.0f%%", 100 * (hi - lo) / x->ns_per_op);
+            fprintf(f, "  %-*s %9.1f %6s %8s %11s %11s %7s %11s %12s\n", nw,
+                    allocators[a].name, x->ns_per_op, rg, tr,
                     allocators[a].wee ? human_bytes(x->backend, b1, sizeof b1) : "-",
                     human_bytes(x->rss, b2, sizeof b2), mr,
                     human_bytes((double)x->peak_live, b3, sizeof b3), bl);
@@ -843,6 +875,10 @@ static int write_json(const char *path, struct figure *fig, unsigned runs,
     json_string(f, cpu_model);
     fprintf(f, ",\n  \"cpus\": %ld,\n  \"kernel\": ", sysconf(_SC_NPROCESSORS_ONLN));
     json_string(f, kernel);
+    fprintf(f, ",\n  \"load_average_start\": ");
+    json_string(f, load_start);
+    fprintf(f, ",\n  \"load_average_end\": ");
+    json_string(f, load_end);
     fprintf(f, ",\n  \"wee_alloc\": {\"version\": ");
     json_string(f, WEE_ALLOC_VERSION);
     fprintf(f, ", \"backend\": ");
@@ -1062,6 +1098,7 @@ int main(int argc, char **argv)
             allocators[a].selected = allocators[a].available;
     }
     describe_machine();
+    read_load(load_start, sizeof load_start);
 
     if (list) {
         usage(stdout);
@@ -1165,6 +1202,7 @@ int main(int argc, char **argv)
         free(s);
     }
 
+    read_load(load_end, sizeof load_end);
     print_table(stdout, fig, runs, quick);
     if (json && write_json(json, fig, runs, quick) != 0)
         failures++;
