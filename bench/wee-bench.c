@@ -164,11 +164,13 @@ static void die(const char *fmt, ...)
     exit(2);
 }
 
-static uint64_t now_ns(void)
+/* CLOCK_MONOTONIC: wall-clock time; CLOCK_PROCESS_CPUTIME_ID: the CPU
+ * time of every thread of the process, user and system (page faults). */
+static uint64_t now_ns(clockid_t clock)
 {
     struct timespec ts;
 
-    clock_gettime(CLOCK_MONOTONIC, &ts);
+    clock_gettime(clock, &ts);
     return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
 }
 
@@ -386,7 +388,7 @@ static int run_child(const char *alloc_name, const char *id, int quick,
     struct wee_stats st;
     char err[512] = "";
     const char *lib;
-    uint64_t calls = 0, ns = 0;
+    uint64_t calls = 0, ns = 0, cpu_ns = 0;
     long long rss0, hwm_first = -1, hwm_all;
     size_t backend0 = 0, backend_first = 0, backend_all = 0;
     int rss_ok;
@@ -425,10 +427,11 @@ static int run_child(const char *alloc_name, const char *id, int quick,
     rss0 = rss_ok ? status_bytes("VmRSS") : status_bytes("VmHWM");
 
     for (pass = 0; pass < passes; pass++) {
-        uint64_t t0 = now_ns(), c;
+        uint64_t t0 = now_ns(CLOCK_MONOTONIC), c0 = now_ns(CLOCK_PROCESS_CPUTIME_ID), c;
 
         c = bench_timed_pass(w, api, pass, err, sizeof err);
-        ns += now_ns() - t0;
+        cpu_ns += now_ns(CLOCK_PROCESS_CPUTIME_ID) - c0;
+        ns += now_ns(CLOCK_MONOTONIC) - t0;
         if (c == 0)
             die("%s on %s: %s", id, alloc_name, err);
         calls += c;
@@ -445,9 +448,10 @@ static int run_child(const char *alloc_name, const char *id, int quick,
         wee_stats(&st);
         backend_all = st.backend_bytes - backend0;
     }
-    printf("result calls=%llu ns=%llu passes=%u threads=%u peak_live=%zu "
-           "backend=%zu backend_all=%zu rss=%lld rss_all=%lld lib=%s\n",
-           (unsigned long long)calls, (unsigned long long)ns, passes,
+    printf("result calls=%llu ns=%llu cpu_ns=%llu passes=%u threads=%u "
+           "peak_live=%zu backend=%zu backend_all=%zu rss=%lld rss_all=%lld "
+           "lib=%s\n", (unsigned long long)calls, (unsigned long long)ns,
+           (unsigned long long)cpu_ns, passes,
            bench_work_threads(w), bench_work_peak_live(w), backend_first,
            backend_all, rss0 >= 0 && hwm_first >= 0 ? hwm_first - rss0 : -1,
            rss0 >= 0 && hwm_all >= 0 ? hwm_all - rss0 : -1, lib);
@@ -467,7 +471,7 @@ struct row {
 
 struct sample {
     int ok;
-    double ns_per_op;
+    double wall_ns_per_op, cpu_ns_per_op;
     double backend, backend_all;   /* wee_alloc only */
     double rss, rss_all;           /* -1: unknown */
     unsigned long long calls;
@@ -478,7 +482,9 @@ struct sample {
 
 struct figure {             /* the medians of one (row, allocator) */
     int ok;
-    double ns_per_op, backend, backend_all, rss, rss_all;
+    int wall;               /* ns_per_op is wall-clock time, not CPU time */
+    double ns_per_op, wall_ns_per_op, cpu_ns_per_op;
+    double backend, backend_all, rss, rss_all;
     unsigned long long calls;
     unsigned passes, threads;
     size_t peak_live;
@@ -492,20 +498,22 @@ static int parse_result(const char *line, struct sample *s)
 {
     long long rss, rss_all;
     size_t backend, backend_all;
-    unsigned long long ns;
+    unsigned long long ns, cpu_ns;
     const char *lib;
 
-    if (sscanf(line, "result calls=%llu ns=%llu passes=%u threads=%u "
-               "peak_live=%zu backend=%zu backend_all=%zu rss=%lld "
-               "rss_all=%lld", &s->calls, &ns, &s->passes, &s->threads,
-               &s->peak_live, &backend, &backend_all, &rss, &rss_all) != 9
+    if (sscanf(line, "result calls=%llu ns=%llu cpu_ns=%llu passes=%u "
+               "threads=%u peak_live=%zu backend=%zu backend_all=%zu "
+               "rss=%lld rss_all=%lld", &s->calls, &ns, &cpu_ns, &s->passes,
+               &s->threads, &s->peak_live, &backend, &backend_all, &rss,
+               &rss_all) != 10
         || s->calls == 0)
         return -1;
     lib = strstr(line, " lib=");
     snprintf(s->lib, sizeof s->lib, "%s", lib ? lib + 5 : "?");
     s->lib[strcspn(s->lib, "\n")] = '\0';
     /* For threads the time is per thread's call: calls is one thread's. */
-    s->ns_per_op = (double)ns / (double)s->calls;
+    s->wall_ns_per_op = (double)ns / (double)s->calls;
+    s->cpu_ns_per_op = (double)cpu_ns / (double)s->calls;
     s->backend = (double)backend;
     s->backend_all = (double)backend_all;
     s->rss = (double)rss;
@@ -819,6 +827,8 @@ static void print_table(FILE *f, struct figure *fig, unsigned runs, int quick)
             "wee_alloc's (above 1: wee_alloc is faster or smaller).\n"
             "backend: bytes wee_alloc took from its backend; RSS: growth of "
             "the peak resident set; live: peak of the requested bytes.\n"
+            "ns/op: CPU time (user and system) per call; for the threads rows, "
+            "wall-clock time per call of one thread.\n"
             "range: (slowest run - fastest run) / median, of the time.\n");
     for (r = 0; r < n_rows; r++) {
         const struct figure *w = &fig[r * MAX_ALLOCATORS + WEE];
@@ -933,8 +943,13 @@ static int write_json(const char *path, struct figure *fig, unsigned runs,
                 continue;
             }
             fprintf(f, ", \"calls\": %llu, \"passes\": %u, \"threads\": %u, "
-                    "\"ns_per_op\": ", x->calls, x->passes, x->threads);
+                    "\"clock\": \"%s\", \"ns_per_op\": ", x->calls, x->passes,
+                    x->threads, x->wall ? "wall" : "cpu");
             json_number(f, x->ns_per_op);
+            fprintf(f, ", \"wall_ns_per_op\": ");
+            json_number(f, x->wall_ns_per_op);
+            fprintf(f, ", \"cpu_ns_per_op\": ");
+            json_number(f, x->cpu_ns_per_op);
             fprintf(f, ", \"time_ratio\": ");
             json_number(f, w->ok ? x->ns_per_op / w->ns_per_op : -1);
             fprintf(f, ", \"backend_bytes\": ");
@@ -1175,10 +1190,14 @@ int main(int argc, char **argv)
         }
         for (a = 0; a < n_allocators; a++) {
             struct figure *x = &fig[r * MAX_ALLOCATORS + a];
-            double ns[MAX_RUNS], be[MAX_RUNS], bea[MAX_RUNS], rs[MAX_RUNS],
-                   rsa[MAX_RUNS];
+            double ns[MAX_RUNS], wall[MAX_RUNS], cpu[MAX_RUNS], be[MAX_RUNS],
+                   bea[MAX_RUNS], rs[MAX_RUNS], rsa[MAX_RUNS];
             unsigned n = 0;
 
+            /* CPU time, which a busy machine disturbs far less than wall
+             * time, except where threads wait for each other: there only
+             * wall time tells. */
+            x->wall = strcmp(rows[r].group, "threads") == 0;
             for (run = 0; run < runs; run++) {
                 const struct sample *y = &s[run * MAX_ALLOCATORS + a];
 
@@ -1188,7 +1207,9 @@ int main(int argc, char **argv)
                 x->passes = y->passes;
                 x->threads = y->threads;
                 x->peak_live = y->peak_live;
-                x->runs_ns[n] = ns[n] = y->ns_per_op;
+                wall[n] = y->wall_ns_per_op;
+                cpu[n] = y->cpu_ns_per_op;
+                x->runs_ns[n] = ns[n] = x->wall ? wall[n] : cpu[n];
                 be[n] = y->backend;
                 bea[n] = y->backend_all;
                 rs[n] = y->rss;
@@ -1201,6 +1222,8 @@ int main(int argc, char **argv)
             if (!x->ok)
                 continue;
             x->ns_per_op = median(ns, n);
+            x->wall_ns_per_op = median(wall, n);
+            x->cpu_ns_per_op = median(cpu, n);
             x->backend = median(be, n);
             x->backend_all = median(bea, n);
             x->rss = median(rs, n);
