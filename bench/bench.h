@@ -64,6 +64,18 @@ size_t bench_work_peak_live(const struct bench_work *w);
  * time per operation is then per thread: wall time / calls of one thread. */
 unsigned bench_work_threads(const struct bench_work *w);
 
+/* 1 when the calls run in worker threads (the threads rows), not in the
+ * thread that calls bench_work_run_pass. */
+int bench_work_uses_workers(const struct bench_work *w);
+
+/* For the threads rows: how long the worker threads of the last pass
+ * waited, together, for a processor; 0 for the other rows. */
+uint64_t bench_work_workers_waited_ns(const struct bench_work *w);
+
+/* How long the calling thread has waited, runnable, for a processor since
+ * it started (Linux schedstat); 0 where the system does not say. */
+uint64_t bench_waited_ns(void);
+
 /* Free what is still live (not timed) and the tables. */
 void bench_work_finish(struct bench_work *w, const struct bench_api *api);
 

@@ -388,7 +388,7 @@ static int run_child(const char *alloc_name, const char *id, int quick,
     struct wee_stats st;
     char err[512] = "";
     const char *lib;
-    uint64_t calls = 0, ns = 0, cpu_ns = 0;
+    uint64_t calls = 0, ns = 0, cpu_ns = 0, waited_ns = 0;
     long long rss0, hwm_first = -1, hwm_all;
     size_t backend0 = 0, backend_first = 0, backend_all = 0;
     int rss_ok;
@@ -427,11 +427,15 @@ static int run_child(const char *alloc_name, const char *id, int quick,
     rss0 = rss_ok ? status_bytes("VmRSS") : status_bytes("VmHWM");
 
     for (pass = 0; pass < passes; pass++) {
-        uint64_t t0 = now_ns(CLOCK_MONOTONIC), c0 = now_ns(CLOCK_PROCESS_CPUTIME_ID), c;
+        uint64_t d0 = bench_waited_ns(), t0 = now_ns(CLOCK_MONOTONIC),
+                 c0 = now_ns(CLOCK_PROCESS_CPUTIME_ID), c;
 
         c = bench_timed_pass(w, api, pass, err, sizeof err);
         cpu_ns += now_ns(CLOCK_PROCESS_CPUTIME_ID) - c0;
         ns += now_ns(CLOCK_MONOTONIC) - t0;
+        /* The main thread waits in join while workers run: count theirs. */
+        waited_ns += bench_work_uses_workers(w) ? bench_work_workers_waited_ns(w)
+                                                : bench_waited_ns() - d0;
         if (c == 0)
             die("%s on %s: %s", id, alloc_name, err);
         calls += c;
@@ -448,10 +452,11 @@ static int run_child(const char *alloc_name, const char *id, int quick,
         wee_stats(&st);
         backend_all = st.backend_bytes - backend0;
     }
-    printf("result calls=%llu ns=%llu cpu_ns=%llu passes=%u threads=%u "
-           "peak_live=%zu backend=%zu backend_all=%zu rss=%lld rss_all=%lld "
-           "lib=%s\n", (unsigned long long)calls, (unsigned long long)ns,
-           (unsigned long long)cpu_ns, passes,
+    printf("result calls=%llu ns=%llu cpu_ns=%llu waited_ns=%llu passes=%u "
+           "threads=%u peak_live=%zu backend=%zu backend_all=%zu rss=%lld "
+           "rss_all=%lld lib=%s\n", (unsigned long long)calls,
+           (unsigned long long)ns, (unsigned long long)cpu_ns,
+           (unsigned long long)waited_ns, passes,
            bench_work_threads(w), bench_work_peak_live(w), backend_first,
            backend_all, rss0 >= 0 && hwm_first >= 0 ? hwm_first - rss0 : -1,
            rss0 >= 0 && hwm_all >= 0 ? hwm_all - rss0 : -1, lib);
@@ -472,6 +477,7 @@ struct row {
 struct sample {
     int ok;
     double wall_ns_per_op, cpu_ns_per_op;
+    double waited;                 /* share of the time spent waiting for a CPU */
     double backend, backend_all;   /* wee_alloc only */
     double rss, rss_all;           /* -1: unknown */
     unsigned long long calls;
@@ -483,7 +489,7 @@ struct sample {
 struct figure {             /* the medians of one (row, allocator) */
     int ok;
     int wall;               /* ns_per_op is wall-clock time, not CPU time */
-    double ns_per_op, wall_ns_per_op, cpu_ns_per_op;
+    double ns_per_op, wall_ns_per_op, cpu_ns_per_op, waited;
     double backend, backend_all, rss, rss_all;
     unsigned long long calls;
     unsigned passes, threads;
@@ -498,15 +504,15 @@ static int parse_result(const char *line, struct sample *s)
 {
     long long rss, rss_all;
     size_t backend, backend_all;
-    unsigned long long ns, cpu_ns;
+    unsigned long long ns, cpu_ns, waited_ns;
     const char *lib;
 
-    if (sscanf(line, "result calls=%llu ns=%llu cpu_ns=%llu passes=%u "
-               "threads=%u peak_live=%zu backend=%zu backend_all=%zu "
-               "rss=%lld rss_all=%lld", &s->calls, &ns, &cpu_ns, &s->passes,
-               &s->threads, &s->peak_live, &backend, &backend_all, &rss,
-               &rss_all) != 10
-        || s->calls == 0)
+    if (sscanf(line, "result calls=%llu ns=%llu cpu_ns=%llu waited_ns=%llu "
+               "passes=%u threads=%u peak_live=%zu backend=%zu "
+               "backend_all=%zu rss=%lld rss_all=%lld", &s->calls, &ns,
+               &cpu_ns, &waited_ns, &s->passes, &s->threads, &s->peak_live,
+               &backend, &backend_all, &rss, &rss_all) != 11
+        || s->calls == 0 || s->threads == 0)
         return -1;
     lib = strstr(line, " lib=");
     snprintf(s->lib, sizeof s->lib, "%s", lib ? lib + 5 : "?");
@@ -514,6 +520,7 @@ static int parse_result(const char *line, struct sample *s)
     /* For threads the time is per thread's call: calls is one thread's. */
     s->wall_ns_per_op = (double)ns / (double)s->calls;
     s->cpu_ns_per_op = (double)cpu_ns / (double)s->calls;
+    s->waited = ns ? (double)waited_ns / ((double)ns * s->threads) : 0;
     s->backend = (double)backend;
     s->backend_all = (double)backend_all;
     s->rss = (double)rss;
@@ -812,10 +819,14 @@ static void print_header(FILE *f, unsigned runs, int quick)
             "smoke test" : "");
 }
 
+/* A wall-clock figure whose threads waited for a processor more than this
+ * share of the time measured the machine's load, not the allocator. */
+#define BUSY_WAIT 0.10
+
 static void print_table(FILE *f, struct figure *fig, unsigned runs, int quick)
 {
     size_t r, a;
-    int nw = 9;
+    int nw = 9, busy = 0;
 
     for (a = 0; a < n_allocators; a++) {
         if (allocators[a].selected && (int)strlen(allocators[a].name) > nw)
@@ -829,18 +840,20 @@ static void print_table(FILE *f, struct figure *fig, unsigned runs, int quick)
             "the peak resident set; live: peak of the requested bytes.\n"
             "ns/op: CPU time (user and system) per call; for the threads rows, "
             "wall-clock time per call of one thread.\n"
-            "range: (slowest run - fastest run) / median, of the time.\n");
+            "range: (slowest run - fastest run) / median, of the time.\n"
+            "wait: share of the time the measured threads waited, runnable, "
+            "for a processor.\n");
     for (r = 0; r < n_rows; r++) {
         const struct figure *w = &fig[r * MAX_ALLOCATORS + WEE];
 
         fprintf(f, "\n%s: %s\n", rows[r].name, rows[r].description);
-        fprintf(f, "  %-*s %9s %6s %8s %11s %11s %7s %11s %12s\n", nw,
-                "allocator", "ns/op", "range", "time/wee", "backend",
+        fprintf(f, "  %-*s %9s %6s %6s %8s %11s %11s %7s %11s %12s\n", nw,
+                "allocator", "ns/op", "range", "wait", "time/wee", "backend",
                 "RSS growth", "RSS/wee", "peak live", "backend/live");
         for (a = 0; a < n_allocators; a++) {
             const struct figure *x = &fig[r * MAX_ALLOCATORS + a];
             char b1[32], b2[32], b3[32], tr[16] = "-", mr[16] = "-",
-                 bl[16] = "-", rg[16] = "-";
+                 bl[16] = "-", rg[16] = "-", wt[16];
             double lo, hi;
             unsigned i;
 
@@ -865,13 +878,23 @@ static void print_table(FILE *f, struct figure *fig, unsigned runs, int quick)
             }
             if (x->n_runs > 1)
                 snprintf(rg, sizeof rg, "%.0f%%", 100 * (hi - lo) / x->ns_per_op);
-            fprintf(f, "  %-*s %9.1f %6s %8s %11s %11s %7s %11s %12s\n", nw,
-                    allocators[a].name, x->ns_per_op, rg, tr,
+            snprintf(wt, sizeof wt, "%.0f%%%s", 100 * x->waited,
+                     x->wall && x->waited > BUSY_WAIT ? "!" : "");
+            if (x->wall && x->waited > BUSY_WAIT)
+                busy++;
+            fprintf(f, "  %-*s %9.1f %6s %6s %8s %11s %11s %7s %11s %12s\n", nw,
+                    allocators[a].name, x->ns_per_op, rg, wt, tr,
                     allocators[a].wee ? human_bytes(x->backend, b1, sizeof b1) : "-",
                     human_bytes(x->rss, b2, sizeof b2), mr,
                     human_bytes((double)x->peak_live, b3, sizeof b3), bl);
         }
     }
+    if (busy)
+        fprintf(f, "\n!: %d wall-clock figure%s measured threads that waited "
+                "for a processor more than %.0f%% of the time: the machine was "
+                "busy, and %s the load more than the allocator.\n", busy,
+                busy == 1 ? "" : "s", 100 * BUSY_WAIT,
+                busy == 1 ? "that figure shows" : "those figures show");
 }
 
 static int write_json(const char *path, struct figure *fig, unsigned runs,
@@ -950,6 +973,7 @@ static int write_json(const char *path, struct figure *fig, unsigned runs,
             json_number(f, x->wall_ns_per_op);
             fprintf(f, ", \"cpu_ns_per_op\": ");
             json_number(f, x->cpu_ns_per_op);
+            fprintf(f, ", \"waited_for_cpu\": %.3f", x->waited);
             fprintf(f, ", \"time_ratio\": ");
             json_number(f, w->ok ? x->ns_per_op / w->ns_per_op : -1);
             fprintf(f, ", \"backend_bytes\": ");
@@ -1191,7 +1215,7 @@ int main(int argc, char **argv)
         for (a = 0; a < n_allocators; a++) {
             struct figure *x = &fig[r * MAX_ALLOCATORS + a];
             double ns[MAX_RUNS], wall[MAX_RUNS], cpu[MAX_RUNS], be[MAX_RUNS],
-                   bea[MAX_RUNS], rs[MAX_RUNS], rsa[MAX_RUNS];
+                   bea[MAX_RUNS], rs[MAX_RUNS], rsa[MAX_RUNS], wt[MAX_RUNS];
             unsigned n = 0;
 
             /* CPU time, which a busy machine disturbs far less than wall
@@ -1209,6 +1233,7 @@ int main(int argc, char **argv)
                 x->peak_live = y->peak_live;
                 wall[n] = y->wall_ns_per_op;
                 cpu[n] = y->cpu_ns_per_op;
+                wt[n] = y->waited;
                 x->runs_ns[n] = ns[n] = x->wall ? wall[n] : cpu[n];
                 be[n] = y->backend;
                 bea[n] = y->backend_all;
@@ -1224,6 +1249,7 @@ int main(int argc, char **argv)
             x->ns_per_op = median(ns, n);
             x->wall_ns_per_op = median(wall, n);
             x->cpu_ns_per_op = median(cpu, n);
+            x->waited = median(wt, n);
             x->backend = median(be, n);
             x->backend_all = median(bea, n);
             x->rss = median(rs, n);

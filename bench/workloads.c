@@ -617,6 +617,7 @@ struct worker {
     pthread_t thread;
     struct bench_work *w;
     uint64_t calls;
+    uint64_t waited_ns;   /* run_delay while it worked */
     char err[160];
 };
 
@@ -635,6 +636,7 @@ struct bench_work {
     enum work_kind kind;
     unsigned passes;
     size_t peak_live;
+    uint64_t workers_waited_ns;   /* threads rows: of the last pass */
     union {
         struct churn churn;
         struct grow grow;
@@ -649,8 +651,12 @@ static void *worker_main(void *arg)
     struct worker *wk = arg;
     struct threads *th = &wk->w->u.threads;
 
+    uint64_t d0;
+
     pthread_barrier_wait(&th->start);
+    d0 = bench_waited_ns();
     wk->calls = churn_run(&wk->churn, th->api, wk->err, sizeof wk->err);
+    wk->waited_ns = bench_waited_ns() - d0;
     return NULL;
 }
 
@@ -769,6 +775,38 @@ size_t bench_work_peak_live(const struct bench_work *w)
     return w->peak_live;
 }
 
+int bench_work_uses_workers(const struct bench_work *w)
+{
+    return w->kind == W_THREADS;
+}
+
+uint64_t bench_work_workers_waited_ns(const struct bench_work *w)
+{
+    return w->kind == W_THREADS ? w->workers_waited_ns : 0;
+}
+
+/*
+ * The second field of /proc/thread-self/schedstat: how long this thread
+ * has waited, runnable, for a processor (Linux with CONFIG_SCHED_INFO).
+ * Read without stdio, which would allocate; 0 where it is missing.
+ */
+uint64_t bench_waited_ns(void)
+{
+    char buf[128], *p;
+    ssize_t n;
+    int fd = open("/proc/thread-self/schedstat", O_RDONLY);
+
+    if (fd < 0)
+        return 0;
+    n = read(fd, buf, sizeof buf - 1);
+    close(fd);
+    if (n <= 0)
+        return 0;
+    buf[n] = '\0';
+    p = strchr(buf, ' ');
+    return p ? strtoull(p + 1, NULL, 10) : 0;
+}
+
 unsigned bench_work_threads(const struct bench_work *w)
 {
     return w->kind == W_THREADS ? w->u.threads.n : 1;
@@ -811,6 +849,9 @@ uint64_t bench_work_run_pass(struct bench_work *w, const struct bench_api *api,
         }
         /* Per thread: every thread made the same number of calls. */
         calls = w->u.threads.workers[0].calls;
+        w->workers_waited_ns = 0;
+        for (t = 0; t < w->u.threads.n; t++)
+            w->workers_waited_ns += w->u.threads.workers[t].waited_ns;
         break;
     }
     return calls;
