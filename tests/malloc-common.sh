@@ -48,6 +48,38 @@ find_preload() {
     [ -r "$so" ] || fail "libtool says the shared library is $dlname, but $so is missing"
 }
 
+# elf_machine FILE: the ELF class, byte order and machine of FILE (bytes
+# 4, 5, 18 and 19 of its header, in hex), or nothing if it is not ELF.
+elf_machine() {
+    magic=$(od -An -c -N4 "$1" 2> /dev/null | tr -d ' ')
+    [ "$magic" = '177ELF' ] || return 0
+    echo "$(od -An -tx1 -j4 -N2 "$1")$(od -An -tx1 -j18 -N2 "$1")" | tr -s ' '
+}
+
+# preload_runs_here: SKIP in a cross build (run under qemu or wine),
+# where LD_PRELOAD would apply to the emulator, not to the program.
+preload_runs_here() {
+    [ "${WEE_CROSS_TESTS:-no}" != yes ] ||
+        skip "cross-compiled: this test runs programs with LD_PRELOAD, which under an emulator would apply to the emulator, not to the program"
+}
+
+# host_program_loads_preload PROGRAM: preload_runs_here, and SKIP unless
+# the machine's PROGRAM (sort, python3...) can load the library found by
+# find_preload: a program loads only libraries built for its own machine,
+# not an i386 library into an x86-64 sort.
+host_program_loads_preload() {
+    preload_runs_here
+    path=$(command -v "$1") || skip "no $1 here"
+    # A script (a pyenv shim, say) ends in a program of the machine's own
+    # kind, as env(1) is.
+    prog_machine=$(elf_machine "$path")
+    [ -n "$prog_machine" ] || prog_machine=$(elf_machine "$(command -v env)")
+    lib_machine=$(elf_machine "$so")
+    if [ -n "$lib_machine" ] && [ -n "$prog_machine" ] && [ "$lib_machine" != "$prog_machine" ]; then
+        skip "$path is built for another machine than $so (ELF class, byte order, machine:$prog_machine against$lib_machine): it cannot preload this build's library"
+    fi
+}
+
 # program NAME: the path of the test program tests/NAME, which must exist.
 program() {
     p=$builddir/tests/$1${EXEEXT:-}
@@ -131,6 +163,8 @@ check_stats() {
 # pkg-config gives for wee_alloc_malloc, run it, prove wee_alloc served it.
 link_test() {
     mode=$1
+    [ "${WEE_CROSS_TESTS:-no}" != yes ] ||
+        skip "cross-compiled: this test builds and runs a program outside the test runner"
     cc=${WEE_CC:-cc}
     pc=${PKG_CONFIG:-pkg-config}
     command -v "$pc" > /dev/null 2>&1 || skip "no pkg-config ($pc)"

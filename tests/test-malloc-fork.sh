@@ -10,6 +10,7 @@
 . "${top_srcdir:-.}/tests/malloc-common.sh"
 
 find_preload
+preload_runs_here
 prog=$(program malloc-fork) || exit 1
 if [ "$scale_down" = 1 ]; then forks=20; else forks=100; fi
 

@@ -12,6 +12,7 @@
 . "${top_srcdir:-.}/tests/malloc-common.sh"
 
 find_preload
+preload_runs_here
 prog=$(program malloc-glibc) || exit 1
 
 status=0

@@ -11,6 +11,7 @@
 . "${top_srcdir:-.}/tests/malloc-common.sh"
 
 find_preload
+preload_runs_here
 prog=$(program malloc-libc) || exit 1
 
 # The module with dynamic TLS, when a shared one was built.
