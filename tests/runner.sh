@@ -21,7 +21,10 @@
 # Under qemu, a program linked with the uninstalled shared library is a
 # libtool wrapper script, which qemu cannot run: libtool --mode=execute
 # puts the real program in its place and the library's directory in
-# LD_LIBRARY_PATH, which qemu passes on to the program.
+# LD_LIBRARY_PATH, which qemu passes on to the program.  A library the
+# test preloads comes in WEE_RUNNER_PRELOAD (tests/malloc-common.sh) and
+# goes to the program as qemu -E LD_PRELOAD=...: in LD_PRELOAD it would be
+# preloaded into qemu itself.
 
 set -u
 
@@ -51,11 +54,16 @@ case $TEST_RUNNER in
         fi
         ;;
     *qemu*)
+        execute=
         if [ "$(head -c 2 "$1" 2> /dev/null)" = '#!' ] &&
            sed -n 1,5p "$1" | grep -q 'temporary wrapper script'; then
-            # shellcheck disable=SC2086
-            exec "${top_builddir:-.}/libtool" --mode=execute $TEST_RUNNER "$@"
+            execute="${top_builddir:-.}/libtool --mode=execute"
         fi
+        if [ -n "${WEE_RUNNER_PRELOAD-}" ]; then
+            set -- -E "LD_PRELOAD=$WEE_RUNNER_PRELOAD" "$@"
+        fi
+        # shellcheck disable=SC2086
+        exec $execute $TEST_RUNNER "$@"
         ;;
 esac
 
