@@ -85,7 +85,10 @@ host_program_loads_preload() {
     # A script (a pyenv shim, say) ends in a program of the machine's own
     # kind, as env(1) is.
     prog_machine=$(elf_machine "$path")
-    [ -n "$prog_machine" ] || prog_machine=$(elf_machine "$(command -v env)")
+    if [ -z "$prog_machine" ]; then
+        path="$path (a script), like $(command -v env),"
+        prog_machine=$(elf_machine "$(command -v env)")
+    fi
     lib_machine=$(elf_machine "$so")
     if [ -n "$lib_machine" ] && [ -n "$prog_machine" ] && [ "$lib_machine" != "$prog_machine" ]; then
         skip "$path is built for another machine than $so (ELF class, byte order, machine:$prog_machine against$lib_machine): it cannot preload this build's library"
