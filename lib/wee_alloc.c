@@ -120,6 +120,8 @@ static struct cell *heap_alloc(struct wee_heap *heap, size_t size, size_t align)
     if (WEE_ALLOC_SIZE_CLASSES && size <= CLASS_MAX_CELL && align <= CELL_ALIGN)
         c = wee__class_pop(heap, size);
     while (!c && !(c = main_take(heap, size, align))) {
+        if (heap == &default_heap)
+            wee__tcache_flush_mine(heap);
         if (!wee__class_flush(heap) && wee__main_grow(heap, size, align) != 0) {
             heap->failed_requests++;
             return NULL;
@@ -129,7 +131,7 @@ static struct cell *heap_alloc(struct wee_heap *heap, size_t size, size_t align)
     return c;
 }
 
-static void heap_free(struct wee_heap *heap, struct cell *c)
+void wee__heap_free(struct wee_heap *heap, struct cell *c)
 {
     size_t size = cell_size(c);
 
@@ -152,7 +154,8 @@ static struct cell *cell_from_user(struct wee_heap *heap, const void *p, const c
     if (((uintptr_t)p & (CELL_ALIGN - 1)) != 0
         || (WEE_ALLOC_EXTRA_ASSERTIONS && !wee__heap_owns(heap, c)))
         wee__fatal(func, "invalid pointer (not a block of this heap, or already freed)", p);
-    if ((c->next_raw & CELL_FLAGS) != CELL_ALLOCATED)
+    if ((c->next_raw & CELL_FLAGS) != CELL_ALLOCATED
+        || (heap == &default_heap && wee__tcache_holds(c)))
         wee__fatal(func, "double free (or invalid pointer)", p);
     return c;
 }
@@ -173,6 +176,7 @@ static void *fail(struct wee_heap *heap, int error)
 static void *allocate(struct wee_heap *heap, size_t n, size_t align, const char *func)
 {
     struct cell *c;
+    size_t size;
 
     if (align < CELL_ALIGN)
         align = CELL_ALIGN;
@@ -180,8 +184,13 @@ static void *allocate(struct wee_heap *heap, size_t n, size_t align, const char 
         || (align > CELL_ALIGN && n > WEE_MAX_REQUEST - 2 * align))
         return fail(heap, ENOMEM);
 
+    size = cell_size_for(n);
+    if (WEE_THREAD_CACHE && heap == &default_heap && size <= TCACHE_MAX_CELL
+        && align <= CELL_ALIGN && (c = wee__tcache_pop(size)) != NULL)
+        return cell_payload(c);
+
     lock(heap);
-    c = heap_alloc(heap, cell_size_for(n), align);
+    c = heap_alloc(heap, size, align);
     if (c)
         VG_MALLOC(cell_payload(c), cell_size(c) - CELL_HEADER, 0);
     unlock(heap, func);
@@ -195,8 +204,17 @@ static void *allocate(struct wee_heap *heap, size_t n, size_t align, const char 
 
 static void release_user(struct wee_heap *heap, void *p, const char *func)
 {
+    if (WEE_THREAD_CACHE && heap == &default_heap) {
+        /* The caller owns the block, so its header is stable: read it
+         * without the lock.  Anything odd takes the locked path, which
+         * reports it. */
+        struct cell *c = cell_of_payload(p);
+        if (((uintptr_t)p & (CELL_ALIGN - 1)) == 0
+            && (c->next_raw & CELL_FLAGS) == CELL_ALLOCATED && wee__tcache_push(heap, c))
+            return;
+    }
     lock(heap);
-    heap_free(heap, cell_from_user(heap, p, func));
+    wee__heap_free(heap, cell_from_user(heap, p, func));
     VG_FREE(p);
     unlock(heap, func);
 }
@@ -265,6 +283,15 @@ static void heap_stats(struct wee_heap *heap, struct wee_stats *out)
     out->peak_in_use_bytes = heap->peak_in_use_bytes;
     out->failed_requests = heap->failed_requests;
     wee__heap_count_free(heap, &out->free_cells, &out->free_bytes, &out->largest_free_cell);
+    if (heap == &default_heap) {
+        /* Cells in threads' caches are free to the program, though the
+         * heap counts them in use. */
+        size_t cells, bytes;
+        wee__tcache_totals(&cells, &bytes);
+        out->in_use_bytes -= bytes;
+        out->free_cells += cells;
+        out->free_bytes += bytes + cells * CELL_HEADER;
+    }
     unlock_unchanged(heap);
     out->fragmentation_permille = 0;
     if (out->free_bytes)
