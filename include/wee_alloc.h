@@ -283,7 +283,9 @@ WEE_API int wee_heap_check(wee_heap *heap, void **where);
  *
  * block is the cell's payload address, size its usable bytes, in_use 1 for
  * a block the program holds and 0 for free memory (on the main list or a
- * size-class list).  Cells are visited in address order within each region.
+ * size-class list).  On the default heap, a block that a thread freed into
+ * its own cache (mmap backend) counts as in use until it goes back to the
+ * heap; wee_stats counts it as free.  Cells are visited in address order within each region.
  * The walk stops at the first non-zero value visit returns, and returns it;
  * 0 when every cell was visited.  The heap's lock is held throughout: visit
  * must not call into the same heap.  O(number of cells).
