@@ -10,7 +10,7 @@
  *     cc examples/wordfreq.c $(pkg-config --libs wee_alloc_malloc) -o wordfreq
  * For wasm32 with no C library, against a wasm32-unknown-none build of the
  * library (README.md, "Drop-in malloc"):
- *     clang --target=wasm32 -O2 -nostdlib -Wl,--no-entry \
+ *     clang --target=wasm32 -O2 -ffreestanding -nostdlib -Wl,--no-entry \
  *         examples/wordfreq.c -L/path/to/lib -lwee_alloc_malloc -o wordfreq.wasm
  *     node tests/run-wasm.mjs wordfreq.wasm
  * The module then exports wee_test_main (its main) and imports only
