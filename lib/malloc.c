@@ -20,6 +20,13 @@
  *     core's does, wee_errno (wee_alloc.h, lib/libc-shim.h), and ENOMEM
  *     and EINVAL are WEE_ENOMEM and WEE_EINVAL, which have WASI's values;
  *     posix_memalign returns those values too.
+ *   - wasm32-wasi: linked before wasi-libc (the compiler driver adds libc
+ *     last), the program's malloc and the rest come from here.  wasi-libc's
+ *     own objects call its malloc also by internal names (__libc_malloc,
+ *     __libc_calloc, __libc_free: atexit, the locale functions); they are
+ *     defined here as well, so that its dlmalloc.o, which defines all of
+ *     these names, is never pulled into the link (wasm-ld would stop on
+ *     duplicate symbols) and libc's allocations come here too.
  *
  * Semantics: those of glibc 2.36 (checked against it by tests/test-malloc-glibc)
  *   - malloc(0), calloc(n, 0) and friends return a unique, freeable pointer.
@@ -204,3 +211,25 @@ void free_aligned_sized(void *ptr, size_t alignment, size_t size)
         wee__fatal("free_aligned_sized", "size or alignment not the block's", ptr);
     wee_free(ptr);
 }
+
+#if defined(__wasi__)
+/* wasi-libc's internal names for its malloc (see the top of the file). */
+WEE_MALLOC_API void *__libc_malloc(size_t size);
+WEE_MALLOC_API void *__libc_calloc(size_t nmemb, size_t size);
+WEE_MALLOC_API void __libc_free(void *ptr);
+
+void *__libc_malloc(size_t size)
+{
+    return wee_malloc(size);
+}
+
+void *__libc_calloc(size_t nmemb, size_t size)
+{
+    return wee_calloc(nmemb, size);
+}
+
+void __libc_free(void *ptr)
+{
+    wee_free(ptr);
+}
+#endif
