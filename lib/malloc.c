@@ -28,7 +28,8 @@
  *     these names, is never pulled into the link (wasm-ld would stop on
  *     duplicate symbols) and libc's allocations come here too.
  *
- * Semantics: those of glibc 2.36 (checked against it by tests/test-malloc-glibc)
+ * Semantics: those of glibc 2.36 (checked against it by tests/test-malloc-glibc;
+ * on wasm32 with no C library by tests/malloc-nolibc.c)
  *   - malloc(0), calloc(n, 0) and friends return a unique, freeable pointer.
  *   - Sizes that overflow (calloc's and reallocarray's products included):
  *     NULL with errno ENOMEM.
