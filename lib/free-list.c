@@ -234,10 +234,13 @@ static void verify_poison(struct cell *c, char *from, char *to)
 struct cell *wee__main_take(struct wee_heap *heap, size_t size)
 {
     struct free_cell *fc = bin_search(heap, size);
-    struct cell *c = &fc->header;
+    struct cell *c;
 
+    /* &fc->header only once fc is known not to be NULL: taking a member's
+     * address through a null pointer is undefined behaviour. */
     if (!fc)
         return NULL;
+    c = &fc->header;
     bin_remove(heap, fc);
     if (WEE_ALLOC_EXTRA_ASSERTIONS)
         verify_poison(c, (char *)c, (char *)c + size);
@@ -254,11 +257,12 @@ struct cell *wee__main_take_aligned(struct wee_heap *heap, size_t size, size_t a
      * to stay behind as a free cell.
      */
     struct free_cell *fc = bin_search(heap, size + 2 * align);
-    struct cell *c = &fc->header;
+    struct cell *c;
     char *payload, *aligned;
 
     if (!fc)
         return NULL;
+    c = &fc->header;
     bin_remove(heap, fc);
     payload = cell_payload(c);
     aligned = (char *)round_up((uintptr_t)payload, align);
