@@ -137,8 +137,11 @@ static unsigned long op_index;
 
 /* ---- failure ---- */
 
-#if defined(__GNUC__)
+/* (No format attribute for Windows, whose printf gcc takes to lack %zu.) */
+#if defined(__GNUC__) && !defined(_WIN32)
 static void fail(const char *fmt, ...) __attribute__((format(printf, 1, 2), noreturn));
+#elif defined(__GNUC__)
+static void fail(const char *fmt, ...) __attribute__((noreturn));
 #endif
 
 static void fail(const char *fmt, ...)
