@@ -42,10 +42,10 @@
  * B (byte): the live block number B % count; its low bit picks the plain
  *   or the wee_heap_* function for a default-heap block.
  *
- * After every operation: wee_heap_check() is 0 on every heap in use, each
- * heap's in_use_bytes equals the sum of the usable sizes the model holds
- * for it, and the first and last byte of every live block still hold its
- * fill byte.  On every allocation: alignment, usable size >= the request,
+ * After every operation: wee_heap_check() is 0 on every heap the operation
+ * called (on every heap at a check and at the end), the heap's in_use_bytes
+ * equals the sum of the usable sizes the model holds for it, and the first
+ * and last byte of every live block still hold its fill byte.  On every allocation: alignment, usable size >= the request,
  * no overlap with any live block, a buffer heap's blocks inside its buffer,
  * calloc memory zero, realloc keeping the old contents, errno and the
  * return value of every failure as include/wee_alloc.h promises, and a
@@ -134,6 +134,14 @@ static int new_heap_tried;
 static size_t backend_live;      /* charged against BACKEND_BUDGET */
 static unsigned fill_counter;
 static unsigned long op_index;
+static unsigned touched;         /* heaps the current operation called */
+
+/* Note that the current operation calls heap h. */
+static int touch(int h)
+{
+    touched |= 1u << h;
+    return h;
+}
 
 /* ---- failure ---- */
 
@@ -262,7 +270,7 @@ static int next_heap(int *api)
     *api = 0;
     if (s <= 2) {
         *api = (int)s;
-        return HEAP_DEFAULT;
+        return touch(HEAP_DEFAULT);
     }
     if (s == 3) {
         if (!new_heap_tried) {
@@ -271,11 +279,11 @@ static int next_heap(int *api)
             if (!new_heap && BACKEND_NEVER_RUNS_OUT)
                 fail("wee_heap_new failed (errno %d)", errno);
         }
-        return new_heap ? HEAP_NEW : HEAP_DEFAULT;
+        return touch(new_heap ? HEAP_NEW : HEAP_DEFAULT);
     }
     if (buffers[s - 4].heap)
-        return HEAP_BUF0 + (int)(s - 4);
-    return HEAP_DEFAULT;
+        return touch(HEAP_BUF0 + (int)(s - 4));
+    return touch(HEAP_DEFAULT);
 }
 
 /* The wee_heap * to pass to wee_heap_* for heap h called through api. */
@@ -510,6 +518,7 @@ static void op_realloc(void)
 
     if (n_blocks == 0) {
         /* realloc(NULL, size) is malloc(size), on the default heap. */
+        touch(HEAP_DEFAULT);
         if (!impossible && !within_budget(HEAP_DEFAULT, size))
             return;   /* (the model is empty: there is room) */
         before = impossible ? backend_bytes(HEAP_DEFAULT) : 0;
@@ -526,7 +535,7 @@ static void op_realloc(void)
     }
     i = (long)(sel % n_blocks);
     b = &blocks[i];
-    h = b->heap;
+    h = touch(b->heap);
     plain = h == HEAP_DEFAULT && (sel & 1);
     verify_contents(b, b->usable, "before realloc");
     if (size == 0) {
@@ -643,6 +652,7 @@ static void free_block(size_t i, int plain)
 {
     struct block *b = &blocks[i];
 
+    touch(b->heap);
     verify_contents(b, b->usable, "before free");
     if (usable_size(b->heap, b->p) != b->usable)
         fail("the usable size of %p changed from %zu to %zu while it was live",
@@ -695,7 +705,7 @@ static void op_heap_in(void)
     size_t len = ((size_t)next_byte() << 8 | next_byte()) * 4;
     unsigned o = next_byte();
     struct buffer *buf = &buffers[(o >> 4) % N_BUFFERS];
-    int h = HEAP_BUF0 + (int)(buf - buffers);
+    int h = touch(HEAP_BUF0 + (int)(buf - buffers));
     size_t misalign = o & 15, i;
     wee_heap *heap;
     struct wee_stats s;
@@ -754,7 +764,11 @@ static int count_in_use(void *block, size_t size, int in_use, void *arg)
     return 0;
 }
 
-/* After every operation: the cheap checks of every heap and block. */
+/*
+ * After every operation: wee_heap_check and the byte count of every heap
+ * the operation called (of all, when full), the ends of every block (all
+ * of its contents, and a walk of every heap, when full).
+ */
 static void verify_heaps(int full)
 {
     size_t model_bytes[N_HEAPS] = { 0 }, model_count[N_HEAPS] = { 0 }, i;
@@ -776,7 +790,7 @@ static void verify_heaps(int full)
         void *where = NULL;
         int rc;
 
-        if (!heap_in_use(h))
+        if (!heap_in_use(h) || (!full && !(touched & 1u << h)))
             continue;
         rc = wee_heap_check(heap, &where);
         if (rc != WEE_CHECK_OK)
@@ -799,6 +813,7 @@ static void verify_heaps(int full)
                      model_count[h], model_bytes[h]);
         }
     }
+    touched = 0;
 }
 
 static const char *const op_names[OP_COUNT] = {
