@@ -249,7 +249,7 @@ static wee_heap *heap_handle(int h)
     return buffers[h - HEAP_BUF0].heap;
 }
 
-static int heap_in_use(int h)
+static int heap_exists(int h)
 {
     return heap_handle(h) != NULL;
 }
@@ -790,7 +790,7 @@ static void verify_heaps(int full)
         void *where = NULL;
         int rc;
 
-        if (!heap_in_use(h) || (!full && !(touched & 1u << h)))
+        if (!heap_exists(h) || (!full && !(touched & 1u << h)))
             continue;
         rc = wee_heap_check(heap, &where);
         if (rc != WEE_CHECK_OK)
