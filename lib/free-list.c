@@ -236,6 +236,8 @@ struct cell *wee__main_take(struct wee_heap *heap, size_t size)
     struct free_cell *fc = bin_search(heap, size);
     struct cell *c;
 
+    /* &fc->header only once fc is known not to be NULL: taking a member's
+     * address through a null pointer is undefined behaviour. */
     if (!fc)
         return NULL;
     c = &fc->header;
