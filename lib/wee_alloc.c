@@ -393,10 +393,15 @@ static struct wee_heap *heap_init(char *base, size_t bytes, int in_buffer)
 {
     struct wee_heap *heap = (struct wee_heap *)base;
 
+    /* The buffer may have held blocks of an earlier heap, which valgrind
+     * has marked inaccessible once freed; the heap's state and cells are
+     * the allocator's to write now. */
+    VG_ENTER();
     memset(heap, 0, sizeof *heap);
     heap->in_buffer = in_buffer;
     heap->backend_bytes = bytes;
     wee__main_add_memory(heap, base + HEAP_STATE_BYTES, bytes - HEAP_STATE_BYTES);
+    VG_LEAVE();
     return heap;
 }
 
