@@ -68,9 +68,11 @@ static struct wee_heap *heap_or_default(struct wee_heap *heap)
     return heap ? heap : &default_heap;
 }
 
-static void lock(struct wee_heap *heap)
+/* Take the heap's lock to serve `func`, which fatal messages name. */
+static void lock(struct wee_heap *heap, const char *func)
 {
     wee__lock_acquire(&heap->lock);
+    heap->caller = func;
     VG_ENTER();
 }
 
@@ -180,7 +182,7 @@ static void *allocate(struct wee_heap *heap, size_t n, size_t align, const char 
         || (align > CELL_ALIGN && n > WEE_MAX_REQUEST - 2 * align))
         return fail(heap, ENOMEM);
 
-    lock(heap);
+    lock(heap, func);
     c = heap_alloc(heap, cell_size_for(n), align);
     if (c)
         VG_MALLOC(cell_payload(c), cell_size(c) - CELL_HEADER, 0);
@@ -195,7 +197,7 @@ static void *allocate(struct wee_heap *heap, size_t n, size_t align, const char 
 
 static void release_user(struct wee_heap *heap, void *p, const char *func)
 {
-    lock(heap);
+    lock(heap, func);
     heap_free(heap, cell_from_user(heap, p, func));
     VG_FREE(p);
     unlock(heap, func);
@@ -234,7 +236,7 @@ static void *heap_realloc(struct wee_heap *heap, void *ptr, size_t size, const c
         return fail(heap, ENOMEM);
     want = cell_size_for(size);
 
-    lock(heap);
+    lock(heap, func);
     c = cell_from_user(heap, ptr, func);
     have = cell_size(c);
     if (want <= have) {
@@ -259,7 +261,7 @@ static void heap_stats(struct wee_heap *heap, struct wee_stats *out)
 {
     if (!out)
         return;
-    lock(heap);
+    lock(heap, "wee_heap_stats");
     out->backend_bytes = heap->backend_bytes;
     out->in_use_bytes = heap->in_use_bytes;
     out->peak_in_use_bytes = heap->peak_in_use_bytes;
@@ -277,7 +279,7 @@ static int heap_check(struct wee_heap *heap, void **where)
     const void *found;
     int result;
 
-    lock(heap);
+    lock(heap, "wee_heap_check");
     result = wee__heap_check(heap, 1, &found, NULL);
     unlock_unchanged(heap);
     if (where)
@@ -320,7 +322,7 @@ int wee_posix_memalign(void **memptr, size_t alignment, size_t size)
     int saved = errno;
     void *p;
 
-    if (!is_power_of_two(alignment) || alignment % sizeof(void *) != 0)
+    if (!memptr || !is_power_of_two(alignment) || alignment % sizeof(void *) != 0)
         return EINVAL;
     p = allocate(&default_heap, size, alignment, "wee_posix_memalign");
     errno = saved;
@@ -398,6 +400,7 @@ static struct wee_heap *heap_init(char *base, size_t bytes, int in_buffer)
      * the allocator's to write now. */
     VG_ENTER();
     memset(heap, 0, sizeof *heap);
+    heap->caller = in_buffer ? "wee_heap_in" : "wee_heap_new";
     heap->in_buffer = in_buffer;
     heap->backend_bytes = bytes;
     wee__main_add_memory(heap, base + HEAP_STATE_BYTES, bytes - HEAP_STATE_BYTES);
@@ -482,7 +485,9 @@ int wee_heap_walk(wee_heap *heap, wee_walk_fn visit, void *arg)
     int result;
 
     heap = heap_or_default(heap);
-    lock(heap);
+    if (!visit)
+        return 0;
+    lock(heap, "wee_heap_walk");
     result = wee__heap_walk(heap, visit, arg);
     unlock_unchanged(heap);
     return result;
