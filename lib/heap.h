@@ -71,7 +71,7 @@ struct wee_heap {
     int in_buffer;                /* wee_heap_in: never asks the backend */
     size_t checked_cells;         /* extra assertions: cells at the last check */
     unsigned checked_calls;       /* extra assertions: calls since the heap began */
-    const char *caller;           /* the API function being served (messages) */
+    const char *caller;           /* extra assertions: the API function being served */
 
     /* Main free list. */
     size_t fl_bitmap;

@@ -68,11 +68,13 @@ static struct wee_heap *heap_or_default(struct wee_heap *heap)
     return heap ? heap : &default_heap;
 }
 
-/* Take the heap's lock to serve `func`, which fatal messages name. */
+/* Take the heap's lock to serve `func`, which the extra assertions'
+ * messages name (only they read it: nothing to store otherwise). */
 static void lock(struct wee_heap *heap, const char *func)
 {
     wee__lock_acquire(&heap->lock);
-    heap->caller = func;
+    if (WEE_ALLOC_EXTRA_ASSERTIONS)
+        heap->caller = func;
     VG_ENTER();
 }
 
@@ -400,7 +402,8 @@ static struct wee_heap *heap_init(char *base, size_t bytes, int in_buffer)
      * the allocator's to write now. */
     VG_ENTER();
     memset(heap, 0, sizeof *heap);
-    heap->caller = in_buffer ? "wee_heap_in" : "wee_heap_new";
+    if (WEE_ALLOC_EXTRA_ASSERTIONS)
+        heap->caller = in_buffer ? "wee_heap_in" : "wee_heap_new";
     heap->in_buffer = in_buffer;
     heap->backend_bytes = bytes;
     wee__main_add_memory(heap, base + HEAP_STATE_BYTES, bytes - HEAP_STATE_BYTES);
