@@ -71,6 +71,7 @@ struct wee_heap {
     int in_buffer;                /* wee_heap_in: never asks the backend */
     size_t checked_cells;         /* extra assertions: cells at the last check */
     unsigned checked_calls;       /* extra assertions: calls since the heap began */
+    const char *caller;           /* extra assertions: the API function being served */
 
     /* Main free list. */
     size_t fl_bitmap;
@@ -97,6 +98,12 @@ static inline size_t cell_size_for(size_t n)
 {
     size_t size = round_up(n, CELL_GRANULE) + CELL_HEADER;
     return size < CELL_MIN ? CELL_MIN : size;
+}
+
+/* The public function a fatal message names: the one being served. */
+static inline const char *heap_caller(const struct wee_heap *heap)
+{
+    return heap->caller ? heap->caller : "wee_alloc";
 }
 
 /* Requests above this fail with ENOMEM before any arithmetic can overflow:

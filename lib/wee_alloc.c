@@ -68,9 +68,13 @@ static struct wee_heap *heap_or_default(struct wee_heap *heap)
     return heap ? heap : &default_heap;
 }
 
-static void lock(struct wee_heap *heap)
+/* Take the heap's lock to serve `func`, which the extra assertions'
+ * messages name (only they read it: nothing to store otherwise). */
+static void lock(struct wee_heap *heap, const char *func)
 {
     wee__lock_acquire(&heap->lock);
+    if (WEE_ALLOC_EXTRA_ASSERTIONS)
+        heap->caller = func;
     VG_ENTER();
 }
 
@@ -189,7 +193,7 @@ static void *allocate(struct wee_heap *heap, size_t n, size_t align, const char 
         && align <= CELL_ALIGN && (c = wee__tcache_pop(size)) != NULL)
         return cell_payload(c);
 
-    lock(heap);
+    lock(heap, func);
     c = heap_alloc(heap, size, align);
     if (c)
         VG_MALLOC(cell_payload(c), cell_size(c) - CELL_HEADER, 0);
@@ -213,7 +217,7 @@ static void release_user(struct wee_heap *heap, void *p, const char *func)
             && (c->next_raw & CELL_FLAGS) == CELL_ALLOCATED && wee__tcache_push(heap, c))
             return;
     }
-    lock(heap);
+    lock(heap, func);
     wee__heap_free(heap, cell_from_user(heap, p, func));
     VG_FREE(p);
     unlock(heap, func);
@@ -252,7 +256,7 @@ static void *heap_realloc(struct wee_heap *heap, void *ptr, size_t size, const c
         return fail(heap, ENOMEM);
     want = cell_size_for(size);
 
-    lock(heap);
+    lock(heap, func);
     c = cell_from_user(heap, ptr, func);
     have = cell_size(c);
     if (want <= have) {
@@ -277,7 +281,7 @@ static void heap_stats(struct wee_heap *heap, struct wee_stats *out)
 {
     if (!out)
         return;
-    lock(heap);
+    lock(heap, "wee_heap_stats");
     out->backend_bytes = heap->backend_bytes;
     out->in_use_bytes = heap->in_use_bytes;
     out->peak_in_use_bytes = heap->peak_in_use_bytes;
@@ -304,7 +308,7 @@ static int heap_check(struct wee_heap *heap, void **where)
     const void *found;
     int result;
 
-    lock(heap);
+    lock(heap, "wee_heap_check");
     result = wee__heap_check(heap, 1, &found, NULL);
     unlock_unchanged(heap);
     if (where)
@@ -347,7 +351,7 @@ int wee_posix_memalign(void **memptr, size_t alignment, size_t size)
     int saved = errno;
     void *p;
 
-    if (!is_power_of_two(alignment) || alignment % sizeof(void *) != 0)
+    if (!memptr || !is_power_of_two(alignment) || alignment % sizeof(void *) != 0)
         return EINVAL;
     p = allocate(&default_heap, size, alignment, "wee_posix_memalign");
     errno = saved;
@@ -420,10 +424,17 @@ static struct wee_heap *heap_init(char *base, size_t bytes, int in_buffer)
 {
     struct wee_heap *heap = (struct wee_heap *)base;
 
+    /* The buffer may have held blocks of an earlier heap, which valgrind
+     * has marked inaccessible once freed; the heap's state and cells are
+     * the allocator's to write now. */
+    VG_ENTER();
     memset(heap, 0, sizeof *heap);
+    if (WEE_ALLOC_EXTRA_ASSERTIONS)
+        heap->caller = in_buffer ? "wee_heap_in" : "wee_heap_new";
     heap->in_buffer = in_buffer;
     heap->backend_bytes = bytes;
     wee__main_add_memory(heap, base + HEAP_STATE_BYTES, bytes - HEAP_STATE_BYTES);
+    VG_LEAVE();
     return heap;
 }
 
@@ -504,7 +515,9 @@ int wee_heap_walk(wee_heap *heap, wee_walk_fn visit, void *arg)
     int result;
 
     heap = heap_or_default(heap);
-    lock(heap);
+    if (!visit)
+        return 0;
+    lock(heap, "wee_heap_walk");
     result = wee__heap_walk(heap, visit, arg);
     unlock_unchanged(heap);
     return result;
