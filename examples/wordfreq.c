@@ -4,15 +4,24 @@
  * libwee_alloc_malloc.
  *
  * The program needs nothing from the C library but malloc, calloc, realloc
- * and free, so that linking libwee_alloc_malloc alone is enough, also where
- * there is no C library at all (wasm32; not wired up yet).  Natively:
+ * and free, and one function to print its report, so that linking
+ * libwee_alloc_malloc alone is enough, also where there is no C library at
+ * all.  Natively:
  *     cc examples/wordfreq.c $(pkg-config --libs wee_alloc_malloc) -o wordfreq
+ * For wasm32 with no C library, against a wasm32-unknown-none build of the
+ * library (README.md, "Drop-in malloc"):
+ *     clang --target=wasm32 -O2 -ffreestanding -nostdlib -Wl,--no-entry \
+ *         examples/wordfreq.c -L/path/to/lib -lwee_alloc_malloc -o wordfreq.wasm
+ *     node tests/run-wasm.mjs wordfreq.wasm
+ * The module then exports wee_test_main (its main) and imports only
+ * env.wee_test_write, the write function of tests/run-wasm.mjs.
  *
  * It makes a text of pseudo-words, counts them in a hash table that grows
  * by rehashing (keys are copies made with malloc, the table with calloc, a
  * list of the distinct words grows with realloc), checks every count
- * against the one kept while making the text, frees everything and
- * returns 0, or 1 when a count is wrong.
+ * against the one kept while making the text, prints the most frequent
+ * words (a report built in a string that realloc grows), frees everything
+ * and returns 0, or 1 when a count is wrong or memory ran out.
  */
 #include <stddef.h>
 
@@ -20,6 +29,26 @@ void *malloc(size_t size);
 void *calloc(size_t nmemb, size_t size);
 void *realloc(void *ptr, size_t size);
 void free(void *ptr);
+
+/* Print n bytes of s to standard output. */
+#if defined(__wasm__) && !defined(__wasi__)
+/* No C library: the host gives the write function. */
+__attribute__((import_module("env"), import_name("wee_test_write")))
+int host_write(int fd, const void *p, size_t n);
+
+static void print(const char *s, size_t n)
+{
+    host_write(1, s, n);
+}
+#else
+#  include <stdio.h>
+
+static void print(const char *s, size_t n)
+{
+    fwrite(s, 1, n, stdout);
+    fflush(stdout);
+}
+#endif
 
 #define DISTINCT 997        /* word ids: a prime, so ids * k spread */
 #define WORDS 60000         /* words in the text */
@@ -133,9 +162,108 @@ static struct entry *count_word(struct table *t, const char *s, size_t n)
     return e;
 }
 
-int wee_example_wordfreq(void);
+/* A string that grows with realloc: the report is built in one. */
+struct text {
+    char *bytes;
+    size_t len, cap;
+};
 
-int wee_example_wordfreq(void)
+static int append(struct text *t, const char *s, size_t n)
+{
+    size_t i;
+
+    if (t->len + n > t->cap) {
+        size_t cap = t->cap ? t->cap : 16;
+        char *longer;
+
+        while (cap < t->len + n)
+            cap *= 2;
+        longer = realloc(t->bytes, cap);
+        if (!longer)
+            return -1;
+        t->bytes = longer;
+        t->cap = cap;
+    }
+    for (i = 0; i < n; i++)
+        t->bytes[t->len++] = s[i];
+    return 0;
+}
+
+static int append_str(struct text *t, const char *s)
+{
+    size_t n = 0;
+
+    while (s[n])
+        n++;
+    return append(t, s, n);
+}
+
+static int append_num(struct text *t, unsigned long v)
+{
+    char digits[24];
+    size_t i = sizeof digits;
+
+    do {
+        digits[--i] = (char)('0' + v % 10);
+        v /= 10;
+    } while (v);
+    return append(t, digits + i, sizeof digits - i);
+}
+
+/* Whether entry a comes before b in the report: more frequent first, then
+ * in byte order, so that the report is the same on every host. */
+static int before(const struct entry *a, const struct entry *b)
+{
+    size_t i;
+
+    if (a->count != b->count)
+        return a->count > b->count;
+    for (i = 0; i < a->length && i < b->length; i++)
+        if (a->word[i] != b->word[i])
+            return (unsigned char)a->word[i] < (unsigned char)b->word[i];
+    return a->length < b->length;
+}
+
+#define REPORT_WORDS 5
+
+/* The report: totals, then the REPORT_WORDS most frequent words. */
+static int report(const struct table *t, size_t words)
+{
+    const struct entry *top[REPORT_WORDS] = { NULL };
+    struct text out = { NULL, 0, 0 };
+    size_t i, k, n = 0;
+    int status = 0;
+
+    for (i = 0; i < t->size; i++) {
+        const struct entry *e;
+        for (e = t->buckets[i]; e; e = e->next) {
+            /* Insert e into top[0..n), which stays sorted. */
+            for (k = n; k > 0 && before(e, top[k - 1]); k--)
+                if (k < REPORT_WORDS)
+                    top[k] = top[k - 1];
+            if (k < REPORT_WORDS) {
+                top[k] = e;
+                if (n < REPORT_WORDS)
+                    n++;
+            }
+        }
+    }
+    if (append_str(&out, "wordfreq: ") || append_num(&out, words)
+        || append_str(&out, " words, ") || append_num(&out, t->used)
+        || append_str(&out, " distinct; the most frequent:\n"))
+        status = 1;
+    for (k = 0; k < n && !status; k++)
+        if (append_str(&out, "  ") || append(&out, top[k]->word, top[k]->length)
+            || append_str(&out, " ") || append_num(&out, top[k]->count)
+            || append_str(&out, "\n"))
+            status = 1;
+    if (!status)
+        print(out.bytes, out.len);
+    free(out.bytes);
+    return status;
+}
+
+static int wordfreq(void)
 {
     unsigned long *expected = calloc(DISTINCT, sizeof *expected);
     struct table t = { NULL, 0, 0 };
@@ -154,7 +282,9 @@ int wee_example_wordfreq(void)
         size_t n;
         char *longer;
 
-        x = x * 1103515245u + 12345u;
+        /* 32 bits wherever unsigned long is wider: the same text, and
+         * so the same report, on every host. */
+        x = (x * 1103515245u + 12345u) & 0xffffffffu;
         id = (unsigned)((x >> 8) % DISTINCT);
         /* Skew it: low ids are much more frequent, as in real text. */
         if (i % 3)
@@ -207,6 +337,8 @@ int wee_example_wordfreq(void)
     }
     if (nseen != t.used)
         bad = 1;
+    if (report(&t, WORDS))
+        bad = 1;
 
     for (i = 0; i < t.size; i++) {
         struct entry *e = t.buckets[i], *next;
@@ -223,9 +355,17 @@ int wee_example_wordfreq(void)
     return bad;
 }
 
-#ifndef __wasm__
+#if defined(__wasm__) && !defined(__wasi__)
+/* With no C library the host calls this instead of main. */
+__attribute__((export_name("wee_test_main"))) int wee_test_main(void);
+
+int wee_test_main(void)
+{
+    return wordfreq();
+}
+#else
 int main(void)
 {
-    return wee_example_wordfreq();
+    return wordfreq();
 }
 #endif

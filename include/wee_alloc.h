@@ -27,8 +27,10 @@
  * checks that are always on (a block's own header flags) abort the program
  * with a message naming the function and the address when they catch it.
  * With extra assertions (WEE_ALLOC_EXTRA_ASSERTIONS) every such pointer is
- * caught: it must lie in the heap, start a cell, and have consistent
- * neighbours, and freed memory is poisoned and verified before reuse.
+ * caught unless it is the address of a live block again (a block freed,
+ * then handed out anew): it must lie in the heap, start a cell, and have
+ * consistent neighbours, and freed memory is poisoned and verified before
+ * reuse.  README.md's "What happens when..." lists every case.
  */
 #ifndef WEE_ALLOC_H
 #define WEE_ALLOC_H
@@ -129,9 +131,10 @@ WEE_API void *wee_aligned_alloc(size_t alignment, size_t size) WEE_MALLOC_ATTRS;
  * wee_posix_memalign - POSIX posix_memalign on the wee_alloc heap.
  *
  * Stores a block of `size` bytes aligned to `alignment` in *memptr and
- * returns 0.  Returns EINVAL (memptr untouched) when alignment is not a
- * power of two multiple of sizeof(void *), ENOMEM (memptr untouched) when
- * the request overflows or memory is exhausted.  errno is not changed.
+ * returns 0.  Returns EINVAL (memptr untouched) when memptr is NULL or
+ * alignment is not a power of two multiple of sizeof(void *), ENOMEM
+ * (memptr untouched) when the request overflows or memory is exhausted.
+ * errno is not changed.
  * size 0 stores a unique, freeable pointer.
  * Complexity: O(1) amortised.
  */
@@ -283,10 +286,13 @@ WEE_API int wee_heap_check(wee_heap *heap, void **where);
  *
  * block is the cell's payload address, size its usable bytes, in_use 1 for
  * a block the program holds and 0 for free memory (on the main list or a
- * size-class list).  Cells are visited in address order within each region.
+ * size-class list).  On the default heap, a block that a thread freed into
+ * its own cache (mmap backend) counts as in use until it goes back to the
+ * heap; wee_stats counts it as free.  Cells are visited in address order within each region.
  * The walk stops at the first non-zero value visit returns, and returns it;
- * 0 when every cell was visited.  The heap's lock is held throughout: visit
- * must not call into the same heap.  O(number of cells).
+ * 0 when every cell was visited (and when visit is NULL, which visits
+ * nothing).  The heap's lock is held throughout: visit must not call into
+ * the same heap.  O(number of cells).
  */
 typedef int (*wee_walk_fn)(void *block, size_t size, int in_use, void *arg);
 WEE_API int wee_heap_walk(wee_heap *heap, wee_walk_fn visit, void *arg);

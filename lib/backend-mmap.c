@@ -2,8 +2,13 @@
 /*
  * backend-mmap.c - pages from mmap, for Unix-like systems.
  */
+/* MAP_ANONYMOUS is not in strict C99/POSIX headers without this. */
+#ifndef _DEFAULT_SOURCE
+#  define _DEFAULT_SOURCE 1
+#endif
 #include "config.h"
 
+#include <pthread.h>
 #include <sched.h>
 #include <stdint.h>
 #include <stdlib.h>
@@ -24,6 +29,37 @@ void *wee__backend_grow(size_t bytes, void *hint)
 
     return p == MAP_FAILED ? NULL : p;
 }
+
+#if WEE_THREAD_CACHE
+/*
+ * Thread exit: a pthread key whose destructor hands each thread's cache
+ * back.  pthread_setspecific needs no memory for the first keys of a
+ * process; should it call malloc, the caller's cache is not set up yet and
+ * that malloc takes the locked path.
+ */
+static pthread_key_t exit_key;
+static pthread_once_t exit_once = PTHREAD_ONCE_INIT;
+static int exit_key_made;
+static void (*exit_fn)(void *);
+
+static void run_exit_fn(void *arg)
+{
+    exit_fn(arg);
+}
+
+static void make_exit_key(void)
+{
+    exit_key_made = pthread_key_create(&exit_key, run_exit_fn) == 0;
+}
+
+int wee__backend_on_thread_exit(void (*fn)(void *), void *arg)
+{
+    exit_fn = fn;
+    if (pthread_once(&exit_once, make_exit_key) != 0 || !exit_key_made)
+        return -1;
+    return pthread_setspecific(exit_key, arg) == 0 ? 0 : -1;
+}
+#endif
 
 void wee__lock_wait(wee__lock_t *lock)
 {

@@ -33,7 +33,7 @@
 
 _Static_assert(WEE_PAGE_BYTES == 65536, "the heap's page is the wasm page");
 
-#if defined(__wasi__)
+#if defined(__wasi__) && !WEE_MALLOC_LIBRARY
 /*
  * wasi-libc's own malloc (dlmalloc), as Debian 12 ships it, takes for its
  * first segment everything from __heap_base to the end of linear memory
@@ -42,7 +42,9 @@ _Static_assert(WEE_PAGE_BYTES == 65536, "the heap's page is the wasm page");
  * that first call.  The references are weak, by dlmalloc's own names, so
  * a program without libc's malloc does not get one, and a malloc that is
  * not dlmalloc is never called from here.  (Later wasi-libc versions stop
- * at __heap_end, a fixed address, and are unaffected either way.)
+ * at __heap_end, a fixed address, and are unaffected either way.)  In
+ * libwee_alloc_malloc those names are its own (lib/malloc.c) and dlmalloc
+ * is not linked: nothing to wait for.
  */
 extern void *__libc_malloc(size_t size) __attribute__((weak));
 extern void __libc_free(void *p) __attribute__((weak));

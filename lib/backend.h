@@ -51,6 +51,28 @@
 WEE_INTERNAL void *wee__backend_grow(size_t bytes, void *hint);
 
 /*
+ * Per-thread caches of small blocks (thread-cache.c) need to run code when
+ * a thread exits, which only the mmap backend (POSIX threads) provides.
+ * They are left out where the extra assertions or valgrind must see every
+ * free, and without threads there is nothing to cache per thread.  They
+ * use GNU C's __thread and __atomic builtins (GCC and clang).
+ */
+#if WEE_ALLOC_BACKEND_MMAP && WEE_ALLOC_THREADS && defined(__GNUC__) \
+    && !WEE_ALLOC_EXTRA_ASSERTIONS \
+    && !(defined(WEE_ALLOC_VALGRIND) && WEE_ALLOC_VALGRIND)
+#  define WEE_THREAD_CACHE 1
+#else
+#  define WEE_THREAD_CACHE 0
+#endif
+
+/*
+ * wee__backend_on_thread_exit - call fn(arg) when the calling thread exits
+ * (thread-cache.c registers each thread's cache).  0 on success, -1 when it
+ * cannot be arranged.
+ */
+WEE_INTERNAL int wee__backend_on_thread_exit(void (*fn)(void *), void *arg);
+
+/*
  * wee__fatal - report heap corruption or misuse and stop the program.
  *
  * Writes "wee_alloc: FUNC(ADDRESS): WHAT" to the standard error stream when

@@ -181,15 +181,15 @@ static void absorb_next(struct cell *c, struct cell *next)
         wee__poison(next, poison_start(next), POISON_MAIN);
 }
 
-static void check_neighbours(const struct cell *c)
+static void check_neighbours(const struct wee_heap *heap, const struct cell *c)
 {
     const struct cell *prev = cell_prev(c);
     const struct cell *next = cell_next(c);
 
     if (next->prev_raw != (uintptr_t)c || (prev && cell_next(prev) != c))
-        wee__fatal("release", "heap corrupted: cell links disagree", c);
+        wee__fatal(heap_caller(heap), "heap corrupted: cell links disagree", c);
     if ((prev && cell_is_free(prev)) || cell_is_free(next))
-        wee__fatal("release", "heap corrupted: adjacent free cells", c);
+        wee__fatal(heap_caller(heap), "heap corrupted: adjacent free cells", c);
 }
 
 /* Make c free: merge it with free neighbours and bin the result. */
@@ -212,7 +212,7 @@ static void release(struct wee_heap *heap, struct cell *c, int poisoned)
         c = prev;
     }
     if (WEE_ALLOC_EXTRA_ASSERTIONS)
-        check_neighbours(c);
+        check_neighbours(heap, c);
     bin_insert(heap, (struct free_cell *)c);
 }
 
@@ -222,25 +222,28 @@ void wee__main_release(struct wee_heap *heap, struct cell *c)
 }
 
 /* Extra assertions: the bytes about to be handed out must still be poison. */
-static void verify_poison(struct cell *c, char *from, char *to)
+static void verify_poison(const struct wee_heap *heap, struct cell *c, char *from, char *to)
 {
     if (from < poison_start(c))
         from = poison_start(c);
     if (!wee__poison_intact(from, to, POISON_MAIN))
-        wee__fatal("wee_malloc", "freed memory was written to (use after free?)",
+        wee__fatal(heap_caller(heap), "freed memory was written to (use after free?)",
                    cell_payload(c));
 }
 
 struct cell *wee__main_take(struct wee_heap *heap, size_t size)
 {
     struct free_cell *fc = bin_search(heap, size);
-    struct cell *c = &fc->header;
+    struct cell *c;
 
+    /* &fc->header only once fc is known not to be NULL: taking a member's
+     * address through a null pointer is undefined behaviour. */
     if (!fc)
         return NULL;
+    c = &fc->header;
     bin_remove(heap, fc);
     if (WEE_ALLOC_EXTRA_ASSERTIONS)
-        verify_poison(c, (char *)c, (char *)c + size);
+        verify_poison(heap, c, (char *)c, (char *)c + size);
     cell_set_flags(c, CELL_ALLOCATED);
     split(heap, c, size, 1);
     return c;
@@ -254,18 +257,19 @@ struct cell *wee__main_take_aligned(struct wee_heap *heap, size_t size, size_t a
      * to stay behind as a free cell.
      */
     struct free_cell *fc = bin_search(heap, size + 2 * align);
-    struct cell *c = &fc->header;
+    struct cell *c;
     char *payload, *aligned;
 
     if (!fc)
         return NULL;
+    c = &fc->header;
     bin_remove(heap, fc);
     payload = cell_payload(c);
     aligned = (char *)round_up((uintptr_t)payload, align);
     if (aligned != payload && (size_t)(aligned - payload) < CELL_MIN)
         aligned += align;
     if (WEE_ALLOC_EXTRA_ASSERTIONS)
-        verify_poison(c, aligned - CELL_HEADER, aligned - CELL_HEADER + size);
+        verify_poison(heap, c, aligned - CELL_HEADER, aligned - CELL_HEADER + size);
     if (aligned != payload) {
         /* The gap keeps c's header; its neighbours are not free, so it
          * goes straight back to its bin. */
@@ -291,7 +295,7 @@ int wee__main_grow_in_place(struct wee_heap *heap, struct cell *c, size_t size)
         return 0;
     bin_remove(heap, (struct free_cell *)next);
     if (WEE_ALLOC_EXTRA_ASSERTIONS)
-        verify_poison(next, (char *)next, (char *)c + size);
+        verify_poison(heap, next, (char *)next, (char *)c + size);
     /* absorb_next would poison next's header: it is about to be handed out. */
     cell_set_next(c, cell_next(next));
     cell_next(next)->prev_raw = (uintptr_t)c;

@@ -71,6 +71,7 @@ struct wee_heap {
     int in_buffer;                /* wee_heap_in: never asks the backend */
     size_t checked_cells;         /* extra assertions: cells at the last check */
     unsigned checked_calls;       /* extra assertions: calls since the heap began */
+    const char *caller;           /* extra assertions: the API function being served */
 
     /* Main free list. */
     size_t fl_bitmap;
@@ -99,6 +100,12 @@ static inline size_t cell_size_for(size_t n)
     return size < CELL_MIN ? CELL_MIN : size;
 }
 
+/* The public function a fatal message names: the one being served. */
+static inline const char *heap_caller(const struct wee_heap *heap)
+{
+    return heap->caller ? heap->caller : "wee_alloc";
+}
+
 /* Requests above this fail with ENOMEM before any arithmetic can overflow:
  * nothing that large can be had on any machine.  It is glibc's limit,
  * PTRDIFF_MAX, and no lower: a 32-bit process can get 2 GiB, and glibc
@@ -114,6 +121,51 @@ static inline size_t cell_size_for(size_t n)
  * that the child never inherits a heap in the middle of a change. */
 WEE_INTERNAL void wee__default_heap_lock(void);
 WEE_INTERNAL void wee__default_heap_unlock(void);
+
+/* ---- the API layer: wee_alloc.c ---- */
+
+/* Give an allocated cell back to the heap: a size-class list or the main
+ * list (the lock is held). */
+WEE_INTERNAL void wee__heap_free(struct wee_heap *heap, struct cell *c);
+
+/* ---- per-thread caches of the default heap: thread-cache.c ---- */
+
+/*
+ * Each thread keeps a few freed small cells of the default heap per size,
+ * so that most small allocations and frees take no lock at all.  Cached
+ * cells stay ALLOCATED and counted in heap->in_use_bytes (so the heap's own
+ * invariants never depend on another thread's cache); the statistics
+ * subtract what the caches hold.
+ */
+#define TCACHE_MAX_CELL 512
+#define TCACHE_CLASSES  (TCACHE_MAX_CELL / CELL_GRANULE - 1)
+#define TCACHE_DEPTH    8
+
+#if WEE_THREAD_CACHE
+/* A cell of exactly `size` bytes (<= TCACHE_MAX_CELL) from this thread's
+ * cache, or NULL.  No lock. */
+WEE_INTERNAL struct cell *wee__tcache_pop(size_t size);
+/* Keep an allocated cell of at most TCACHE_MAX_CELL bytes in this thread's
+ * cache; 0 when it does not (the caller frees it with the lock).  A cell
+ * found there already is a double free: fatal.  May take the lock of
+ * `heap` (the default heap) to hand half a full list back. */
+WEE_INTERNAL int wee__tcache_push(struct wee_heap *heap, struct cell *c);
+/* Is c in this thread's cache?  (A misuse check.) */
+WEE_INTERNAL int wee__tcache_holds(const struct cell *c);
+/* With the lock held: hand this thread's cached cells back to the heap. */
+WEE_INTERNAL void wee__tcache_flush_mine(struct wee_heap *heap);
+/* With the lock held: the cells and usable bytes all caches hold (an
+ * estimate while other threads run). */
+WEE_INTERNAL void wee__tcache_totals(size_t *cells, size_t *bytes);
+#else
+static inline struct cell *wee__tcache_pop(size_t size) { (void)size; return NULL; }
+static inline int wee__tcache_push(struct wee_heap *heap, struct cell *c)
+{ (void)heap; (void)c; return 0; }
+static inline int wee__tcache_holds(const struct cell *c) { (void)c; return 0; }
+static inline void wee__tcache_flush_mine(struct wee_heap *heap) { (void)heap; }
+static inline void wee__tcache_totals(size_t *cells, size_t *bytes)
+{ *cells = 0; *bytes = 0; }
+#endif
 
 /* ---- main free list: free-list.c ---- */
 

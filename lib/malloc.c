@@ -3,19 +3,33 @@
  * malloc.c - malloc, free and the rest of the C allocation functions on the
  * wee_alloc default heap.  This file, built together with the core sources,
  * is libwee_alloc_malloc: a separate library, so that linking -lwee_alloc
- * never replaces the C library's allocator by surprise.
+ * never replaces the C library's allocator by surprise.  It is the same on
+ * every host; what only ELF hosts have (fork handlers, statistics) is in
+ * lib/malloc-elf.c, behind lib/malloc.h.
  *
  * How it replaces malloc
- *   On ELF systems a program's references to malloc bind to the first
- *   definition in the global search order: the executable, then LD_PRELOAD
- *   libraries, then the libraries it links, in link order, libc last.  So
- *   `LD_PRELOAD=libwee_alloc_malloc.so program`, or linking the library
- *   before libc (`cc ... $(pkg-config --libs wee_alloc_malloc)`), makes every
- *   call in the process, those inside libc and ld.so included, come here.
- *   A static link takes these definitions instead of libc.a's malloc.o.
- *   Exported: exactly the thirteen functions below (lib/malloc.sym).
+ *   - ELF (Linux): by symbol interposition, with LD_PRELOAD or by linking
+ *     the library before libc; lib/malloc-elf.c tells the whole story.
+ *     Exported: exactly the thirteen functions below (lib/malloc.sym).
+ *   - wasm32 without a C library (wasm32-unknown-none): there is no other
+ *     malloc.  The library is a static archive that defines the thirteen
+ *     functions (and holds the whole wee_alloc core); linking it gives a C
+ *     program malloc & co. with nothing else.  It imports nothing from the
+ *     host: memory.grow is an instruction (tests/test-malloc-wasm-imports.sh
+ *     checks this).  There is no errno: the error number goes where the
+ *     core's does, wee_errno (wee_alloc.h, lib/libc-shim.h), and ENOMEM
+ *     and EINVAL are WEE_ENOMEM and WEE_EINVAL, which have WASI's values;
+ *     posix_memalign returns those values too.
+ *   - wasm32-wasi: linked before wasi-libc (the compiler driver adds libc
+ *     last), the program's malloc and the rest come from here.  wasi-libc's
+ *     own objects call its malloc also by internal names (__libc_malloc,
+ *     __libc_calloc, __libc_free: atexit, the locale functions); they are
+ *     defined here as well, so that its dlmalloc.o, which defines all of
+ *     these names, is never pulled into the link (wasm-ld would stop on
+ *     duplicate symbols) and libc's allocations come here too.
  *
- * Semantics: those of glibc 2.36 (checked against it by tests/test-malloc-glibc)
+ * Semantics: those of glibc 2.36 (checked against it by tests/test-malloc-glibc;
+ * on wasm32 with no C library by tests/malloc-nolibc.c)
  *   - malloc(0), calloc(n, 0) and friends return a unique, freeable pointer.
  *   - Sizes that overflow (calloc's and reallocarray's products included):
  *     NULL with errno ENOMEM.
@@ -30,89 +44,27 @@
  *   - posix_memalign: returns EINVAL (errno unchanged) unless the alignment
  *     is a power-of-two multiple of sizeof(void *), ENOMEM (and, as glibc,
  *     errno = ENOMEM) when memory is short; *memptr is unchanged on failure.
- *   - valloc and pvalloc align to the page size (sysconf(_SC_PAGESIZE));
+ *   - valloc and pvalloc align to the page size (sysconf(_SC_PAGESIZE);
+ *     on wasm32 the wasm page, 64 KiB, as in wasi-libc);
  *     pvalloc also rounds the size up to a page, ENOMEM if that overflows.
  *   - free preserves errno; free_sized and free_aligned_sized (C23) are
  *     free, and with extra assertions check that the size (and alignment)
  *     can be the block's.
- *
- * Pointers the heap did not allocate
- *   free() on a pointer that is not ours is undefined behaviour; the heap
- *   catches some cases (see wee_alloc.h) and all of them with extra
- *   assertions.  The library relies on that never happening in a correct
- *   program, and on glibc it does not:
- *   - The heap is static, zero-initialised data that needs no constructor,
- *     so the first call of the process, whenever it comes (inside ld.so
- *     once it has relocated itself, in libc's initialisation, in another
- *     library's constructor), is served by wee_alloc.  There is no "before"
- *     in which another allocator's blocks could be made and later freed
- *     here.
- *   - Before relocation ld.so allocates from its own minimal allocator.  It
- *     never passes those blocks to free(): they live as long as the process,
- *     and glibc copies the one it does resize (the initial thread's DTV)
- *     instead of calling realloc on it.
- *   - Inside libc (2.36) every allocation goes through the interposable
- *     names malloc, calloc, realloc and free: strdup, getline, qsort,
- *     asprintf, stdio buffers, getaddrinfo, dlopen, thread start-up (the
- *     DTV, dynamic TLS blocks) all allocate here.  Thread stacks are
- *     mmap'ed, not allocated.  tests/test-malloc-libc.c checks this: after
- *     all of them, glibc's own arena (mallinfo2) is still empty.
- *   - What is not covered: loading this library with dlopen() has no
- *     effect (libc's malloc was bound first, and stays); a program calling
- *     glibc's internal __libc_malloc directly gets glibc's heap, and must
- *     not pass that memory to free(); mallopt, malloc_trim, mallinfo and
- *     malloc_stats still act on glibc's (empty) heap.
- *
- * fork
- *   A constructor registers pthread_atfork handlers (glibc keeps the first
- *   48 registrations in static storage: registering does not allocate).
- *   prepare takes the heap's lock, so no other thread is in the middle of
- *   changing the heap when the process is copied; the parent and the child
- *   release it.  The child can then allocate at once.  Preloaded, the
- *   constructor runs right after libc's; linked, with the other libraries'
- *   constructors; either way before main and before a program normally
- *   starts threads.  (A fork from an earlier constructor, while threads of
- *   that constructor allocate, is not covered.)
- *
- * Statistics: WEE_ALLOC_STATS=1 (any value but empty or 0)
- *   At exit (a destructor, so after the program's atexit handlers) the
- *   process writes two lines to standard error:
- *     wee_alloc_malloc[PID]: os_bytes=N peak_in_use_bytes=N in_use_bytes=N failed_requests=N
- *     wee_alloc_malloc[PID]: malloc=N free=N calloc=N ... free_aligned_sized=N
- *   with one write(2), formatted in a buffer on the stack: no stdio, no
- *   allocation.  They go to a close-on-exec copy of stderr made by the
- *   constructor (programs such as coreutils close stderr at exit); that
- *   copy keeps the stream open until the process ends.  The call counters
- *   are relaxed atomic increments, done only when statistics are on (and
- *   before the constructor has read the variable, so that the earliest
- *   calls are counted too).  A child of
- *   fork starts with its parent's counts; _exit() and exec print nothing.
  */
-/* POSIX.1-2008 for F_DUPFD_CLOEXEC, also under a strict -std=c99. */
-#ifndef _POSIX_C_SOURCE
-#  define _POSIX_C_SOURCE 200809L
-#endif
-
 #include "config.h"
 
-#include <errno.h>
-#include <fcntl.h>
-#include <pthread.h>
-#include <stdatomic.h>
 #include <stddef.h>
 #include <stdint.h>
-#include <stdlib.h>
-#include <unistd.h>
 
 #include "heap.h"
+#include "libc-shim.h"
+#include "malloc.h"
 #include "wee_alloc.h"
 
 #if defined(__GNUC__)
 #  define WEE_MALLOC_API __attribute__((visibility("default")))
-#  define WEE_CONSTRUCTOR __attribute__((constructor))
-#  define WEE_DESTRUCTOR __attribute__((destructor))
 #else
-#  error "libwee_alloc_malloc needs GCC-compatible constructors and visibility"
+#  error "libwee_alloc_malloc needs GCC-compatible visibility"
 #endif
 
 /* Declared here rather than taken from <stdlib.h> and <malloc.h>: some are
@@ -135,166 +87,7 @@ WEE_MALLOC_API void free_aligned_sized(void *ptr, size_t alignment, size_t size)
 /* The alignment of every pointer (MIN_ALIGN of wee_alloc.h). */
 #define MALLOC_ALIGN CELL_ALIGN
 
-/* ---- statistics ---- */
-
-enum malloc_function {
-    F_MALLOC, F_FREE, F_CALLOC, F_REALLOC, F_REALLOCARRAY, F_ALIGNED_ALLOC,
-    F_POSIX_MEMALIGN, F_MEMALIGN, F_VALLOC, F_PVALLOC, F_MALLOC_USABLE_SIZE,
-    F_FREE_SIZED, F_FREE_ALIGNED_SIZED, F_COUNT
-};
-
-static const char *const function_names[F_COUNT] = {
-    "malloc", "free", "calloc", "realloc", "reallocarray", "aligned_alloc",
-    "posix_memalign", "memalign", "valloc", "pvalloc", "malloc_usable_size",
-    "free_sized", "free_aligned_sized"
-};
-
-/* Counting is on until the constructor has read WEE_ALLOC_STATS. */
-enum { STATS_UNDECIDED, STATS_ON, STATS_OFF };
-static atomic_int stats_mode = STATS_UNDECIDED;
-static atomic_ulong calls[F_COUNT];
-
-/* Where the statistics go: a copy of standard error made at start-up,
- * because programs may close stderr before the destructors run (coreutils
- * do, in their atexit handler). */
-static int stats_fd = STDERR_FILENO;
-
-static inline void count(enum malloc_function f)
-{
-    if (atomic_load_explicit(&stats_mode, memory_order_relaxed) != STATS_OFF)
-        atomic_fetch_add_explicit(&calls[f], 1, memory_order_relaxed);
-}
-
-/* A line being built on the stack: no stdio, no allocation. */
-struct line {
-    char text[512];
-    size_t len;
-};
-
-static void put_str(struct line *l, const char *s)
-{
-    while (*s && l->len < sizeof l->text)
-        l->text[l->len++] = *s++;
-}
-
-static void put_num(struct line *l, unsigned long long n)
-{
-    char digits[24];
-    size_t i = sizeof digits;
-
-    digits[--i] = '\0';
-    do {
-        digits[--i] = (char)('0' + n % 10);
-        n /= 10;
-    } while (n);
-    put_str(l, digits + i);
-}
-
-static void put_field(struct line *l, const char *name, unsigned long long n)
-{
-    put_str(l, " ");
-    put_str(l, name);
-    put_str(l, "=");
-    put_num(l, n);
-}
-
-static void print_stats(void)
-{
-    struct wee_stats s;
-    struct line l;
-    const char *p;
-    size_t i, left;
-    unsigned long long pid = (unsigned long long)getpid();
-
-    wee_stats(&s);
-    l.len = 0;
-    put_str(&l, "wee_alloc_malloc[");
-    put_num(&l, pid);
-    put_str(&l, "]:");
-    put_field(&l, "os_bytes", s.backend_bytes);
-    put_field(&l, "peak_in_use_bytes", s.peak_in_use_bytes);
-    put_field(&l, "in_use_bytes", s.in_use_bytes);
-    put_field(&l, "failed_requests", s.failed_requests);
-    put_str(&l, "\nwee_alloc_malloc[");
-    put_num(&l, pid);
-    put_str(&l, "]:");
-    for (i = 0; i < F_COUNT; i++)
-        put_field(&l, function_names[i],
-                  atomic_load_explicit(&calls[i], memory_order_relaxed));
-    put_str(&l, "\n");
-
-    /* One write, so that the lines of several processes sharing the
-     * stream do not interleave. */
-    p = l.text;
-    left = l.len;
-    while (left) {
-        ssize_t done = write(stats_fd, p, left);
-        if (done < 0 && errno == EINTR)
-            continue;
-        if (done <= 0)
-            return;
-        p += done;
-        left -= (size_t)done;
-    }
-}
-
-/* ---- fork ---- */
-
-static void fork_prepare(void)
-{
-    wee__default_heap_lock();
-}
-
-static void fork_release(void)
-{
-    wee__default_heap_unlock();
-}
-
-/* ---- set-up and exit ---- */
-
-WEE_CONSTRUCTOR static void malloc_init(void)
-{
-    const char *v = getenv("WEE_ALLOC_STATS");
-    int on = v && v[0] && !(v[0] == '0' && v[1] == '\0');
-
-    if (on) {
-        /* Close-on-exec, and above the descriptors programs expect to be
-         * the lowest free ones. */
-        int fd = fcntl(STDERR_FILENO, F_DUPFD_CLOEXEC, 64);
-        if (fd < 0)
-            fd = fcntl(STDERR_FILENO, F_DUPFD_CLOEXEC, 3);
-        if (fd >= 0)
-            stats_fd = fd;
-    }
-    atomic_store_explicit(&stats_mode, on ? STATS_ON : STATS_OFF, memory_order_relaxed);
-    /* Fails only for lack of memory; the process then has no fork safety,
-     * which is what it would have with no handler at all. */
-    (void)pthread_atfork(fork_prepare, fork_release, fork_release);
-}
-
-WEE_DESTRUCTOR static void malloc_fini(void)
-{
-    if (atomic_load_explicit(&stats_mode, memory_order_relaxed) == STATS_ON) {
-        int saved = errno;
-        print_stats();
-        errno = saved;
-    }
-}
-
 /* ---- alignment helpers ---- */
-
-static size_t page_size(void)
-{
-    static atomic_size_t cached;
-    size_t size = atomic_load_explicit(&cached, memory_order_relaxed);
-
-    if (!size) {
-        long n = sysconf(_SC_PAGESIZE);
-        size = n > 0 ? (size_t)n : 4096;
-        atomic_store_explicit(&cached, size, memory_order_relaxed);
-    }
-    return size;
-}
 
 /* glibc's memalign: small alignments are malloc's, others are rounded up
  * to a power of two; above SIZE_MAX / 2 + 1 there is none to round to. */
@@ -380,12 +173,12 @@ void *memalign(size_t alignment, size_t size)
 void *valloc(size_t size)
 {
     count(F_VALLOC);
-    return align_alloc(page_size(), size);
+    return align_alloc(wee__malloc_page_size(), size);
 }
 
 void *pvalloc(size_t size)
 {
-    size_t page = page_size();
+    size_t page = wee__malloc_page_size();
 
     count(F_PVALLOC);
     if (size > SIZE_MAX - (page - 1)) {
@@ -419,3 +212,25 @@ void free_aligned_sized(void *ptr, size_t alignment, size_t size)
         wee__fatal("free_aligned_sized", "size or alignment not the block's", ptr);
     wee_free(ptr);
 }
+
+#if defined(__wasi__)
+/* wasi-libc's internal names for its malloc (see the top of the file). */
+WEE_MALLOC_API void *__libc_malloc(size_t size);
+WEE_MALLOC_API void *__libc_calloc(size_t nmemb, size_t size);
+WEE_MALLOC_API void __libc_free(void *ptr);
+
+void *__libc_malloc(size_t size)
+{
+    return wee_malloc(size);
+}
+
+void *__libc_calloc(size_t nmemb, size_t size)
+{
+    return wee_calloc(nmemb, size);
+}
+
+void __libc_free(void *ptr)
+{
+    wee_free(ptr);
+}
+#endif

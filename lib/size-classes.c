@@ -46,7 +46,7 @@ struct cell *wee__class_pop(struct wee_heap *heap, size_t size)
     heap->class_bytes -= size;
     if (WEE_ALLOC_EXTRA_ASSERTIONS
         && !wee__poison_intact((char *)cell_payload(c) + WORD, cell_next(c), POISON_CLASS))
-        wee__fatal("wee_malloc", "freed memory was written to (use after free?)",
+        wee__fatal(heap_caller(heap), "freed memory was written to (use after free?)",
                    cell_payload(c));
     cell_set_flags(c, CELL_ALLOCATED);
     return c;

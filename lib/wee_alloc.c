@@ -68,9 +68,13 @@ static struct wee_heap *heap_or_default(struct wee_heap *heap)
     return heap ? heap : &default_heap;
 }
 
-static void lock(struct wee_heap *heap)
+/* Take the heap's lock to serve `func`, which the extra assertions'
+ * messages name (only they read it: nothing to store otherwise). */
+static void lock(struct wee_heap *heap, const char *func)
 {
     wee__lock_acquire(&heap->lock);
+    if (WEE_ALLOC_EXTRA_ASSERTIONS)
+        heap->caller = func;
     VG_ENTER();
 }
 
@@ -120,6 +124,8 @@ static struct cell *heap_alloc(struct wee_heap *heap, size_t size, size_t align)
     if (WEE_ALLOC_SIZE_CLASSES && size <= CLASS_MAX_CELL && align <= CELL_ALIGN)
         c = wee__class_pop(heap, size);
     while (!c && !(c = main_take(heap, size, align))) {
+        if (heap == &default_heap)
+            wee__tcache_flush_mine(heap);
         if (!wee__class_flush(heap) && wee__main_grow(heap, size, align) != 0) {
             heap->failed_requests++;
             return NULL;
@@ -129,7 +135,7 @@ static struct cell *heap_alloc(struct wee_heap *heap, size_t size, size_t align)
     return c;
 }
 
-static void heap_free(struct wee_heap *heap, struct cell *c)
+void wee__heap_free(struct wee_heap *heap, struct cell *c)
 {
     size_t size = cell_size(c);
 
@@ -152,7 +158,8 @@ static struct cell *cell_from_user(struct wee_heap *heap, const void *p, const c
     if (((uintptr_t)p & (CELL_ALIGN - 1)) != 0
         || (WEE_ALLOC_EXTRA_ASSERTIONS && !wee__heap_owns(heap, c)))
         wee__fatal(func, "invalid pointer (not a block of this heap, or already freed)", p);
-    if ((c->next_raw & CELL_FLAGS) != CELL_ALLOCATED)
+    if ((c->next_raw & CELL_FLAGS) != CELL_ALLOCATED
+        || (heap == &default_heap && wee__tcache_holds(c)))
         wee__fatal(func, "double free (or invalid pointer)", p);
     return c;
 }
@@ -173,6 +180,7 @@ static void *fail(struct wee_heap *heap, int error)
 static void *allocate(struct wee_heap *heap, size_t n, size_t align, const char *func)
 {
     struct cell *c;
+    size_t size;
 
     if (align < CELL_ALIGN)
         align = CELL_ALIGN;
@@ -180,8 +188,13 @@ static void *allocate(struct wee_heap *heap, size_t n, size_t align, const char 
         || (align > CELL_ALIGN && n > WEE_MAX_REQUEST - 2 * align))
         return fail(heap, ENOMEM);
 
-    lock(heap);
-    c = heap_alloc(heap, cell_size_for(n), align);
+    size = cell_size_for(n);
+    if (WEE_THREAD_CACHE && heap == &default_heap && size <= TCACHE_MAX_CELL
+        && align <= CELL_ALIGN && (c = wee__tcache_pop(size)) != NULL)
+        return cell_payload(c);
+
+    lock(heap, func);
+    c = heap_alloc(heap, size, align);
     if (c)
         VG_MALLOC(cell_payload(c), cell_size(c) - CELL_HEADER, 0);
     unlock(heap, func);
@@ -195,8 +208,17 @@ static void *allocate(struct wee_heap *heap, size_t n, size_t align, const char 
 
 static void release_user(struct wee_heap *heap, void *p, const char *func)
 {
-    lock(heap);
-    heap_free(heap, cell_from_user(heap, p, func));
+    if (WEE_THREAD_CACHE && heap == &default_heap) {
+        /* The caller owns the block, so its header is stable: read it
+         * without the lock.  Anything odd takes the locked path, which
+         * reports it. */
+        struct cell *c = cell_of_payload(p);
+        if (((uintptr_t)p & (CELL_ALIGN - 1)) == 0
+            && (c->next_raw & CELL_FLAGS) == CELL_ALLOCATED && wee__tcache_push(heap, c))
+            return;
+    }
+    lock(heap, func);
+    wee__heap_free(heap, cell_from_user(heap, p, func));
     VG_FREE(p);
     unlock(heap, func);
 }
@@ -234,7 +256,7 @@ static void *heap_realloc(struct wee_heap *heap, void *ptr, size_t size, const c
         return fail(heap, ENOMEM);
     want = cell_size_for(size);
 
-    lock(heap);
+    lock(heap, func);
     c = cell_from_user(heap, ptr, func);
     have = cell_size(c);
     if (want <= have) {
@@ -259,12 +281,21 @@ static void heap_stats(struct wee_heap *heap, struct wee_stats *out)
 {
     if (!out)
         return;
-    lock(heap);
+    lock(heap, "wee_heap_stats");
     out->backend_bytes = heap->backend_bytes;
     out->in_use_bytes = heap->in_use_bytes;
     out->peak_in_use_bytes = heap->peak_in_use_bytes;
     out->failed_requests = heap->failed_requests;
     wee__heap_count_free(heap, &out->free_cells, &out->free_bytes, &out->largest_free_cell);
+    if (heap == &default_heap) {
+        /* Cells in threads' caches are free to the program, though the
+         * heap counts them in use. */
+        size_t cells, bytes;
+        wee__tcache_totals(&cells, &bytes);
+        out->in_use_bytes -= bytes;
+        out->free_cells += cells;
+        out->free_bytes += bytes + cells * CELL_HEADER;
+    }
     unlock_unchanged(heap);
     out->fragmentation_permille = 0;
     if (out->free_bytes)
@@ -277,7 +308,7 @@ static int heap_check(struct wee_heap *heap, void **where)
     const void *found;
     int result;
 
-    lock(heap);
+    lock(heap, "wee_heap_check");
     result = wee__heap_check(heap, 1, &found, NULL);
     unlock_unchanged(heap);
     if (where)
@@ -320,7 +351,7 @@ int wee_posix_memalign(void **memptr, size_t alignment, size_t size)
     int saved = errno;
     void *p;
 
-    if (!is_power_of_two(alignment) || alignment % sizeof(void *) != 0)
+    if (!memptr || !is_power_of_two(alignment) || alignment % sizeof(void *) != 0)
         return EINVAL;
     p = allocate(&default_heap, size, alignment, "wee_posix_memalign");
     errno = saved;
@@ -393,10 +424,17 @@ static struct wee_heap *heap_init(char *base, size_t bytes, int in_buffer)
 {
     struct wee_heap *heap = (struct wee_heap *)base;
 
+    /* The buffer may have held blocks of an earlier heap, which valgrind
+     * has marked inaccessible once freed; the heap's state and cells are
+     * the allocator's to write now. */
+    VG_ENTER();
     memset(heap, 0, sizeof *heap);
+    if (WEE_ALLOC_EXTRA_ASSERTIONS)
+        heap->caller = in_buffer ? "wee_heap_in" : "wee_heap_new";
     heap->in_buffer = in_buffer;
     heap->backend_bytes = bytes;
     wee__main_add_memory(heap, base + HEAP_STATE_BYTES, bytes - HEAP_STATE_BYTES);
+    VG_LEAVE();
     return heap;
 }
 
@@ -477,7 +515,9 @@ int wee_heap_walk(wee_heap *heap, wee_walk_fn visit, void *arg)
     int result;
 
     heap = heap_or_default(heap);
-    lock(heap);
+    if (!visit)
+        return 0;
+    lock(heap, "wee_heap_walk");
     result = wee__heap_walk(heap, visit, arg);
     unlock_unchanged(heap);
     return result;

@@ -24,17 +24,20 @@
 #            inside the program.  SKIP when the C compiler cannot
 #            link static programs at all (no static C library)
 #   malloc   the malloc replacement library through its own pkg-config file,
-#            wee_alloc_malloc.pc.  SKIP while it is not installed (this
-#            version does not build it).  When it is: a program that only
-#            calls malloc, calloc, realloc and free is linked with
-#            $(pkg-config --cflags --libs wee_alloc_malloc), must load the
-#            installed libwee_alloc_malloc and its malloc and free must bind
-#            to it (LD_DEBUG=bindings).
+#            wee_alloc_malloc.pc: a program that only calls malloc, calloc,
+#            realloc and free is linked with $(pkg-config --cflags --libs
+#            wee_alloc_malloc), must load the installed
+#            libwee_alloc_malloc and its malloc and free must bind to it
+#            (LD_DEBUG=bindings).  SKIP when the library was not built
+#            (WEE_MALLOC=no) or only as a static archive (WEE_SHARED=no)
 #
 # Environment: CC (default cc), PKG_CONFIG (default pkg-config), NM (default
 # nm); WEE_CROSS=yes when the programs cannot run here (all three SKIP);
 # WEE_SHARED=no or WEE_STATIC=no when configure was told not to build that
-# kind of library (that way SKIPs; by default a missing library FAILs).
+# kind of library (that way SKIPs; by default a missing library FAILs);
+# WEE_MALLOC=yes when libwee_alloc_malloc was built, so that a missing
+# wee_alloc_malloc.pc FAILs, no when it was not (the malloc way SKIPs);
+# unset, the malloc way SKIPs when wee_alloc_malloc.pc is not installed.
 # Ends with "consumers: N passed, N failed, N skipped"; exits 1 if a way
 # failed, 0 otherwise.
 
@@ -196,8 +199,14 @@ fi
 
 
 # 3. The malloc replacement, through its own pkg-config file.
-if [ ! -f "$pcdir/wee_alloc_malloc.pc" ]; then
-    skip "malloc: $pcdir/wee_alloc_malloc.pc is not installed (libwee_alloc_malloc, --enable-malloc-replacement, is not built by this version)"
+if [ "${WEE_MALLOC:-}" = no ]; then
+    skip "malloc: libwee_alloc_malloc was not built (configure said no to --enable-malloc-replacement)"
+elif [ ! -f "$pcdir/wee_alloc_malloc.pc" ] && [ "${WEE_MALLOC:-}" = yes ]; then
+    fail "malloc: libwee_alloc_malloc was built, but $pcdir/wee_alloc_malloc.pc is not installed"
+elif [ ! -f "$pcdir/wee_alloc_malloc.pc" ]; then
+    skip "malloc: $pcdir/wee_alloc_malloc.pc is not installed (libwee_alloc_malloc, --enable-malloc-replacement, was not built)"
+elif [ "${WEE_SHARED:-yes}" = no ]; then
+    skip "malloc: configured with --disable-shared (the static link is tested by make check: tests/test-malloc-link-static.sh)"
 elif ! cflags=$($pkg_config --cflags wee_alloc_malloc) ||
      ! libs=$($pkg_config --libs wee_alloc_malloc); then
     fail "malloc: pkg-config --cflags --libs wee_alloc_malloc failed"

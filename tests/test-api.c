@@ -1807,7 +1807,10 @@ tcase(Suite *s, const char *name)
 {
     TCase *tc = tcase_create(name);
 
-    tcase_set_timeout(tc, 30);
+    /* A guard against hangs, not a speed limit: the exhaustion tests take
+     * a few seconds of CPU with extra assertions, several times that in
+     * wall-clock time on a busy machine. */
+    tcase_set_timeout(tc, 120);
     suite_add_tcase(s, tc);
     return tc;
 }

@@ -313,6 +313,52 @@ START_TEST(test_two_heaps_churned_from_two_threads_stay_consistent)
 }
 END_TEST
 
+static int count_in_use(void *block, size_t size, int in_use, void *arg)
+{
+    (void)block;
+    (void)size;
+    *(size_t *)arg += (size_t)in_use;
+    return 0;
+}
+
+static size_t default_heap_cells_in_use(void)
+{
+    size_t n = 0;
+
+    wee_heap_walk(NULL, count_in_use, &n);
+    return n;
+}
+
+static void *allocate_and_free_small_blocks(void *arg)
+{
+    void *p[64];
+    int i;
+
+    (void)arg;
+    for (i = 0; i < 64; i++)
+        p[i] = wee_malloc(16 + (size_t)(i % 8) * 16);
+    for (i = 0; i < 64; i++)
+        wee_free(p[i]);
+    return NULL;
+}
+
+/* A thread may keep freed small blocks in a cache of its own (the walk
+ * reports them in use); when it exits they must all come back. */
+START_TEST(test_thread_exit_hands_its_cached_blocks_back)
+{
+    size_t before = default_heap_cells_in_use();
+    struct wee_stats s_before = stats_now(), s_after;
+    pthread_t t;
+
+    ck_assert_int_eq(pthread_create(&t, NULL, allocate_and_free_small_blocks, NULL), 0);
+    ck_assert_int_eq(pthread_join(t, NULL), 0);
+    ck_assert_uint_eq(default_heap_cells_in_use(), before);
+    s_after = stats_now();
+    ck_assert_uint_eq(s_after.in_use_bytes, s_before.in_use_bytes);
+    ck_assert_int_eq(wee_check(), WEE_CHECK_OK);
+}
+END_TEST
+
 START_TEST(test_free_into_the_wrong_heap_aborts)
 {
     wee_heap *one = wee_heap_new(), *two = wee_heap_new();
@@ -340,6 +386,7 @@ static Suite *heaps_suite(SRunner *sr)
     tcase_add_test(tc, test_stats_fragmentation_is_zero_for_one_free_cell_and_grows_with_holes);
     tcase_add_test(tc, test_check_reports_the_broken_invariant_and_where);
     tcase_add_test(tc, test_two_heaps_churned_from_two_threads_stay_consistent);
+    tcase_add_test(tc, test_thread_exit_hands_its_cached_blocks_back);
     suite_add_tcase(s, tc);
     srunner_add_suite(sr, s);
 

@@ -8,7 +8,9 @@
 #   - every function that include/wee_alloc.h declares with WEE_API has a
 #     page man/man3/NAME.3, and the page it leads to names the function in
 #     NAME (.Nm) and shows it in SYNOPSIS (.Fn);
-#   - every page is listed in man/man.am, so make install installs it.
+#   - every page is listed in man/man.am, so make install installs it;
+#   - wee_alloc_malloc(3) shows in SYNOPSIS (.Fn) and describes (.It Fn)
+#     every function that libwee_alloc_malloc exports (lib/malloc.sym).
 # SKIPs (77) when man(1) is not installed.
 
 set -u
@@ -95,6 +97,22 @@ while IFS= read -r fn; do
         grep -q "^\\.Fn $fn\\( \\|\$\\)" ||
         fail "$target (for $fn) does not show $fn in SYNOPSIS (.Fn $fn)"
 done < "$tmp.functions"
+
+# The drop-in malloc's functions, one name a line in lib/malloc.sym.
+malloc_page=$mandir/man3/wee_alloc_malloc.3
+malloc_sym=$srcdir/lib/malloc.sym
+if [ ! -r "$malloc_sym" ] || [ ! -f "$malloc_page" ]; then
+    fail "cannot read $malloc_sym or $malloc_page"
+else
+    while IFS= read -r fn; do
+        sed -n '/^\.Sh SYNOPSIS/,/^\.Sh DESCRIPTION/p' "$malloc_page" |
+            grep -q "^\\.Fn $fn\\( \\|\$\\)" ||
+            fail "wee_alloc_malloc.3 does not show $fn (lib/malloc.sym) in SYNOPSIS (.Fn $fn)"
+        sed -n '/^\.Sh DESCRIPTION/,/^\.Sh RETURN VALUES/p' "$malloc_page" |
+            grep -Eq "^\\.It Fn (.*, Fn )?$fn( ,|\$)" ||
+            fail "wee_alloc_malloc.3 does not describe $fn (lib/malloc.sym) in DESCRIPTION (.It Fn $fn)"
+    done < "$malloc_sym"
+fi
 
 echo "$pages pages checked; $functions public functions in $header."
 if [ "$fail_count" -ne 0 ]; then

@@ -15,9 +15,9 @@
 #
 # The measurement: tests/wasm-size-module.c is a module that exports
 # malloc, free and realloc and nothing else.  It is built twice, once
-# backed by wee_alloc (every lib/*.c but the other backends and malloc.c,
-# the drop-in malloc's file, compiled with BUILDDIR's config.h) and once
-# with functions that do nothing, each with
+# backed by wee_alloc (every lib/*.c but the other backends and the
+# drop-in malloc's malloc*.c, compiled with
+# BUILDDIR's config.h) and once with functions that do nothing, each with
 #     clang --target=wasm32 -Oz -flto -mbulk-memory, linked -nostdlib
 #     --no-entry --strip-all, then wasm-opt -Oz (binaryen)
 # and the cost is the difference of the two file sizes.  LTO lets the
@@ -113,7 +113,9 @@ cost() {
     for f in "$srcdir"/lib/*.c; do
         case $f in
             */backend-*.c) [ "${f##*/}" = backend-wasm.c ] || continue ;;
-            */malloc.c) continue ;;    # libwee_alloc_malloc, not the core
+            # The drop-in malloc (malloc.c, malloc-elf.c) is a library of
+            # its own, not the core.
+            */malloc*.c) continue ;;
         esac
         sources="$sources $f"
     done

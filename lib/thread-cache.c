@@ -1,0 +1,211 @@
+/* SPDX-License-Identifier: MPL-2.0 */
+/*
+ * thread-cache.c - per-thread caches of small cells for the default heap.
+ *
+ * The heap's lock costs an atomic exchange per call, and when two threads
+ * allocate at once it bounces between their processors on every call.  So
+ * each thread keeps up to TCACHE_DEPTH freed cells of each small size
+ * (cells of at most TCACHE_MAX_CELL bytes) and serves its next requests of
+ * that size from them, with no lock:
+ *
+ *   this thread's cache:  bins[size / granule - 2] -> cell -> cell -> NULL
+ *
+ * A cached cell keeps its header untouched (ALLOCATED, counted in the
+ * heap's in_use_bytes), so the heap's structure and wee_check never depend
+ * on what another thread is doing with its cache.  Its first payload word
+ * links the bin; its second holds `key`, which marks the cell as cached so
+ * that freeing it again is caught (a program's data may hold the same
+ * value by chance, so a match is confirmed by looking in the bin).
+ *
+ * Bounds: a full bin hands half its cells back to the heap under one lock;
+ * before the heap grows, the growing thread hands back its whole cache; a
+ * thread that exits hands back everything.  So a cache never holds more
+ * than TCACHE_DEPTH cells of each of TCACHE_CLASSES sizes.
+ */
+#include "config.h"
+
+#include "heap.h"
+
+#if WEE_THREAD_CACHE
+
+_Static_assert(TCACHE_MAX_CELL <= CLASS_MAX_CELL || !WEE_ALLOC_SIZE_CLASSES,
+               "cached sizes are size-class sizes");
+_Static_assert(TCACHE_DEPTH < 256, "counts fit a byte");
+
+enum { CACHE_NEW, CACHE_READY, CACHE_OFF };
+
+struct thread_cache {
+    struct cell *bins[TCACHE_CLASSES];
+    unsigned char count[TCACHE_CLASSES];
+    unsigned char state;
+    /* Read by other threads for the statistics: relaxed atomics. */
+    size_t cells, bytes;
+    /* Every thread's cache, linked under the default heap's lock. */
+    struct thread_cache *next, **prev_next;
+};
+
+/* initial-exec: the cache is reached with one instruction, not a call.  It
+ * is small, so the static TLS space a library may use suffices. */
+static __thread struct thread_cache cache __attribute__((tls_model("initial-exec")));
+static struct thread_cache *all_caches;
+
+static inline uintptr_t key(void)
+{
+    /* Differs from run to run with address space layout randomisation. */
+    return (uintptr_t)&all_caches ^ (uintptr_t)0x5bd1e9955bd1e995ull;
+}
+
+static inline size_t bin_index(size_t size)
+{
+    return (size >> CELL_LOG2_GRANULE) - 2;
+}
+
+static inline struct cell **link_of(struct cell *c)
+{
+    return (struct cell **)cell_payload(c);
+}
+
+static inline uintptr_t *key_of(struct cell *c)
+{
+    return (uintptr_t *)cell_payload(c) + 1;
+}
+
+static void note(struct thread_cache *tc, size_t cells, size_t bytes)
+{
+    __atomic_store_n(&tc->cells, cells, __ATOMIC_RELAXED);
+    __atomic_store_n(&tc->bytes, bytes, __ATOMIC_RELAXED);
+}
+
+struct cell *wee__tcache_pop(size_t size)
+{
+    size_t i = bin_index(size);
+    struct cell *c = cache.bins[i];
+
+    if (!c)
+        return NULL;
+    cache.bins[i] = *link_of(c);
+    cache.count[i]--;
+    *key_of(c) = 0;
+    note(&cache, cache.cells - 1, cache.bytes - (size - CELL_HEADER));
+    return c;
+}
+
+/* Hand the first n cells of bin i back to the heap (lock held). */
+static void give_back(struct wee_heap *heap, struct thread_cache *tc, size_t i, unsigned n)
+{
+    size_t usable = (i + 2) * CELL_GRANULE - CELL_HEADER;
+
+    while (n-- && tc->bins[i]) {
+        struct cell *c = tc->bins[i];
+        tc->bins[i] = *link_of(c);
+        tc->count[i]--;
+        *key_of(c) = 0;
+        note(tc, tc->cells - 1, tc->bytes - usable);
+        wee__heap_free(heap, c);
+    }
+}
+
+static void give_back_all(struct wee_heap *heap, struct thread_cache *tc)
+{
+    size_t i;
+
+    for (i = 0; i < TCACHE_CLASSES; i++)
+        give_back(heap, tc, i, TCACHE_DEPTH);
+}
+
+/* Thread exit: everything goes back, and the cache leaves the list. */
+static void thread_exit(void *arg)
+{
+    struct thread_cache *tc = arg;
+    struct wee_heap *heap = wee_heap_default();
+
+    wee__lock_acquire(&heap->lock);
+    give_back_all(heap, tc);
+    if (tc->prev_next) {
+        *tc->prev_next = tc->next;
+        if (tc->next)
+            tc->next->prev_next = tc->prev_next;
+        tc->prev_next = NULL;
+    }
+    wee__lock_release(&heap->lock);
+    tc->state = CACHE_OFF; /* later frees in other destructors take the lock */
+}
+
+/* The first free of a thread: join the list and arrange the exit hook.
+ * Until this is done the thread takes the locked path. */
+static int set_up(struct wee_heap *heap)
+{
+    cache.state = CACHE_OFF;
+    wee__lock_acquire(&heap->lock);
+    cache.next = all_caches;
+    cache.prev_next = &all_caches;
+    if (all_caches)
+        all_caches->prev_next = &cache.next;
+    all_caches = &cache;
+    wee__lock_release(&heap->lock);
+    if (wee__backend_on_thread_exit(thread_exit, &cache) != 0)
+        return 0; /* the cache stays off: nothing could hand it back */
+    cache.state = CACHE_READY;
+    return 1;
+}
+
+int wee__tcache_holds(const struct cell *c)
+{
+    size_t size = cell_size(c), i;
+    const struct cell *k;
+
+    if (size > TCACHE_MAX_CELL || *key_of((struct cell *)c) != key())
+        return 0;
+    i = bin_index(size);
+    for (k = cache.bins[i]; k; k = *link_of((struct cell *)k))
+        if (k == c)
+            return 1;
+    return 0;
+}
+
+int wee__tcache_push(struct wee_heap *heap, struct cell *c)
+{
+    size_t size = cell_size(c), i;
+
+    if (size > TCACHE_MAX_CELL)
+        return 0;
+    if (WEE_UNLIKELY(cache.state != CACHE_READY)
+        && (cache.state == CACHE_OFF || !set_up(heap)))
+        return 0;
+    if (WEE_UNLIKELY(*key_of(c) == key()) && wee__tcache_holds(c))
+        wee__fatal("wee_free", "double free", cell_payload(c));
+    i = bin_index(size);
+    if (WEE_UNLIKELY(cache.count[i] == TCACHE_DEPTH)) {
+        wee__lock_acquire(&heap->lock);
+        give_back(heap, &cache, i, TCACHE_DEPTH / 2);
+        wee__lock_release(&heap->lock);
+    }
+    *link_of(c) = cache.bins[i];
+    *key_of(c) = key();
+    cache.bins[i] = c;
+    cache.count[i]++;
+    note(&cache, cache.cells + 1, cache.bytes + (size - CELL_HEADER));
+    return 1;
+}
+
+void wee__tcache_flush_mine(struct wee_heap *heap)
+{
+    if (cache.state == CACHE_READY)
+        give_back_all(heap, &cache);
+}
+
+void wee__tcache_totals(size_t *cells, size_t *bytes)
+{
+    const struct thread_cache *tc;
+
+    *cells = *bytes = 0;
+    for (tc = all_caches; tc; tc = tc->next) {
+        *cells += __atomic_load_n(&tc->cells, __ATOMIC_RELAXED);
+        *bytes += __atomic_load_n(&tc->bytes, __ATOMIC_RELAXED);
+    }
+}
+
+#else
+/* Built without per-thread caches: heap.h gives the no-op versions. */
+typedef int wee__no_thread_cache;
+#endif /* WEE_THREAD_CACHE */

@@ -1,0 +1,85 @@
+/* SPDX-License-Identifier: MPL-2.0 */
+/*
+ * backend-fault.c - a backend that counts the heap's page requests and
+ * refuses the ones tests/test-fault asks it to (backend-fault.h).
+ *
+ * It hands out pages of a static array front to back, as the static
+ * backend does, so the heap is fed exactly as on a real backend: the core
+ * (lib/free-list.c, lib/wee_alloc.c) is compiled unchanged against it.
+ */
+#include "config.h"
+
+#include <sched.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <unistd.h>
+
+#include "backend.h"
+#include "fatal-message.h"
+
+#include "backend-fault.h"
+
+#define ARENA_ALIGN 16
+
+static unsigned char arena[FAULT_ARENA_BYTES] __attribute__((aligned(WEE_PAGE_BYTES)));
+static size_t arena_used;
+
+static size_t fail_at;          /* 0: never */
+static enum fault_mode fail_mode;
+static int leave_gaps;
+static size_t requests, refused, granted;
+
+void fault_arm(size_t n, enum fault_mode mode, int scattered)
+{
+    fail_at = n;
+    fail_mode = mode;
+    leave_gaps = scattered;
+}
+
+size_t fault_requests(void) { return requests; }
+size_t fault_refused(void) { return refused; }
+size_t fault_granted_bytes(void) { return granted; }
+
+static int must_fail(size_t request)
+{
+    if (fail_at == 0)
+        return 0;
+    return fail_mode == FAULT_FROM_N ? request >= fail_at : request == fail_at;
+}
+
+void *wee__backend_grow(size_t bytes, void *hint)
+{
+    size_t gap = leave_gaps && arena_used ? WEE_PAGE_BYTES : 0;
+    void *p;
+
+    (void)hint;
+    requests++;
+    if (bytes % WEE_PAGE_BYTES != 0)
+        wee__fatal("wee__backend_grow", "asked for a size that is not whole pages",
+                   (void *)(uintptr_t)bytes);
+    if (must_fail(requests) || bytes > sizeof arena - arena_used
+        || gap > sizeof arena - arena_used - bytes) {
+        refused++;
+        return NULL;
+    }
+    p = arena + arena_used + gap;
+    arena_used += gap + bytes;
+    granted += bytes;
+    return p;
+}
+
+void wee__lock_wait(wee__lock_t *lock)
+{
+    while (!wee__lock_try(lock))
+        sched_yield();
+}
+
+void wee__fatal(const char *func, const char *what, const void *address)
+{
+    char buf[FATAL_MESSAGE_MAX];
+    size_t n = fatal_message(buf, func, what, address);
+
+    if (write(STDERR_FILENO, buf, n) < 0)
+        abort();
+    abort();
+}

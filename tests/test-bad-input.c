@@ -1,0 +1,609 @@
+/* SPDX-License-Identifier: MPL-2.0 */
+/*
+ * test-bad-input - every row of README.md's "What happens when..." table.
+ *
+ * Each row runs in a child process of its own, on a fresh heap.  A row
+ * either returns (its checks passed, exit 0) or must abort: then the child
+ * must die of SIGABRT, and its standard error must hold the library's
+ * message "wee_alloc: FUNCTION(0xADDRESS): ...", naming the function that
+ * was called and the pointer it was given (the child tells the parent which
+ * before the misuse).  Rows whose outcome is undefined without extra
+ * assertions run only in a build with them (wee_alloc_config.h says); rows
+ * whose outcome differs check the configured one.
+ *
+ * Exit status: 0 when every row held, 1 otherwise (each failure printed).
+ */
+#define _POSIX_C_SOURCE 200809L
+
+#include <errno.h>
+#include <signal.h>
+#include <stdarg.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/resource.h>
+#include <sys/types.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "wee_alloc.h"
+
+#define MIN_ALIGN (2 * sizeof(void *))
+#define HEADER (2 * sizeof(void *))
+
+/* ---- in the child ---- */
+
+static int expect_fd = -1;
+
+/* A check that failed: say which, and end the child with status 1. */
+static void fail(const char *fmt, ...)
+{
+    va_list ap;
+
+    fprintf(stderr, "check failed: ");
+    va_start(ap, fmt);
+    vfprintf(stderr, fmt, ap);
+    va_end(ap);
+    fputc('\n', stderr);
+    exit(1);
+}
+
+#define CHECK(cond) \
+    do { if (!(cond)) fail("%s (line %d)", #cond, __LINE__); } while (0)
+
+/* Tell the parent which function must abort, and about which address. */
+static void expect_abort(const char *func, const void *addr)
+{
+    char buf[256];
+    int n = snprintf(buf, sizeof buf, "%s %p\n", func, addr);
+
+    if (write(expect_fd, buf, (size_t)n) != n)
+        fail("cannot write to the parent");
+}
+
+static void heap_ok(void)
+{
+    void *where = NULL;
+    int r = wee_heap_check(NULL, &where);
+
+    if (r != WEE_CHECK_OK)
+        fail("wee_check: %s at %p", wee_check_describe(r), where);
+}
+
+/* Three neighbouring blocks of n bytes; the middle one is returned, so
+ * that freeing it merges it with nothing. */
+static unsigned char *middle_of_three(size_t n)
+{
+    static void *keep[2];
+    unsigned char *b;
+
+    keep[0] = wee_malloc(n);
+    b = wee_malloc(n);
+    keep[1] = wee_malloc(n);
+    CHECK(keep[0] && b && keep[1]);
+    memset(b, 0xab, n);
+    return b;
+}
+
+/* ---- rows that return ---- */
+
+static void row_free_null(void)
+{
+    struct wee_stats before, after;
+
+    wee_stats(&before);
+    wee_free(NULL);
+    wee_heap_free(NULL, NULL);
+    wee_heap_free(wee_heap_default(), NULL);
+    wee_stats(&after);
+    CHECK(before.in_use_bytes == after.in_use_bytes);
+    heap_ok();
+}
+
+static void row_realloc_null(void)
+{
+    unsigned char *p = wee_realloc(NULL, 100);
+
+    CHECK(p != NULL);
+    CHECK((uintptr_t)p % MIN_ALIGN == 0);
+    CHECK(wee_malloc_usable_size(p) >= 100);
+    memset(p, 1, 100);
+    wee_free(p);
+    heap_ok();
+}
+
+static void row_realloc_zero(void)
+{
+    struct wee_stats st;
+    void *p = wee_malloc(100);
+
+    CHECK(p != NULL);
+    errno = 1234;
+    CHECK(wee_realloc(p, 0) == NULL);
+    CHECK(errno == 1234);
+    wee_stats(&st);
+    CHECK(st.in_use_bytes == 0);
+    heap_ok();
+}
+
+static void row_zero_sizes(void)
+{
+    void *a = wee_malloc(0), *b = wee_malloc(0), *c = wee_calloc(0, 5);
+    void *d = wee_calloc(5, 0), *e = wee_aligned_alloc(64, 0), *f = NULL;
+
+    CHECK(a && b && c && d && e);
+    CHECK(a != b && a != c && c != d && d != e);
+    CHECK((uintptr_t)e % 64 == 0);
+    CHECK(wee_posix_memalign(&f, 64, 0) == 0 && f != NULL && (uintptr_t)f % 64 == 0);
+    wee_free(a);
+    wee_free(b);
+    wee_free(c);
+    wee_free(d);
+    wee_free(e);
+    wee_free(f);
+    heap_ok();
+}
+
+static void row_null_queries(void)
+{
+    CHECK(wee_malloc_usable_size(NULL) == 0);
+    CHECK(wee_heap_usable_size(NULL, NULL) == 0);
+    wee_stats(NULL);
+    wee_heap_stats(NULL, NULL);
+    CHECK(wee_heap_check(NULL, NULL) == WEE_CHECK_OK);
+    CHECK(wee_heap_walk(NULL, NULL, NULL) == 0);
+    CHECK(strcmp(wee_check_describe(-1), "unknown wee_check result") == 0);
+    CHECK(strcmp(wee_check_describe(1000), "unknown wee_check result") == 0);
+}
+
+static void row_overflowing_sizes(void)
+{
+    static const size_t huge[] = { SIZE_MAX, SIZE_MAX - 1, SIZE_MAX - 15, SIZE_MAX - 65536,
+                                   SIZE_MAX / 2 + 1, SIZE_MAX / 2 };
+    struct wee_stats before, after;
+    unsigned char *p = wee_malloc(100);
+    size_t i;
+
+    CHECK(p != NULL);
+    memset(p, 7, 100);
+    wee_stats(&before);
+    for (i = 0; i < sizeof huge / sizeof huge[0]; i++) {
+        void *q = &q;
+        int saved;
+
+        errno = 0;
+        CHECK(wee_malloc(huge[i]) == NULL && errno == ENOMEM);
+        errno = 0;
+        CHECK(wee_calloc(1, huge[i]) == NULL && errno == ENOMEM);
+        errno = 0;
+        CHECK(wee_realloc(NULL, huge[i]) == NULL && errno == ENOMEM);
+        errno = 0;
+        CHECK(wee_realloc(p, huge[i]) == NULL && errno == ENOMEM);
+        errno = 0;
+        CHECK(wee_aligned_alloc(16, huge[i]) == NULL && errno == ENOMEM);
+        errno = 0;
+        CHECK(wee_aligned_alloc(4096, huge[i]) == NULL && errno == ENOMEM);
+        saved = errno = 77;
+        CHECK(wee_posix_memalign(&q, 64, huge[i]) == ENOMEM && q == (void *)&q);
+        CHECK(errno == saved);
+    }
+    errno = 0;
+    CHECK(wee_calloc(SIZE_MAX / 2 + 1, 2) == NULL && errno == ENOMEM);
+    errno = 0;
+    CHECK(wee_calloc(65536, SIZE_MAX / 65536 + 1) == NULL && errno == ENOMEM);
+    wee_stats(&after);
+    /* Nothing was asked of the backend; the block is as it was. */
+    CHECK(after.backend_bytes == before.backend_bytes);
+    for (i = 0; i < 100; i++)
+        CHECK(p[i] == 7);
+    wee_free(p);
+    heap_ok();
+}
+
+static void row_bad_alignments(void)
+{
+    static const size_t not_powers[] = { 0, 3, 6, 24, 48, 100, SIZE_MAX };
+    size_t i;
+    void *q;
+
+    for (i = 0; i < sizeof not_powers / sizeof not_powers[0]; i++) {
+        q = &q;
+        errno = 0;
+        CHECK(wee_aligned_alloc(not_powers[i], 16) == NULL && errno == EINVAL);
+        errno = 0;
+        CHECK(wee_heap_aligned_alloc(NULL, not_powers[i], 16) == NULL && errno == EINVAL);
+        CHECK(wee_posix_memalign(&q, not_powers[i], 16) == EINVAL && q == (void *)&q);
+    }
+    /* Below MIN_ALIGN: aligned_alloc gives MIN_ALIGN; posix_memalign
+     * wants a multiple of sizeof(void *). */
+    for (i = 1; i < sizeof(void *); i <<= 1) {
+        void *p = wee_aligned_alloc(i, 10);
+        CHECK(p != NULL && (uintptr_t)p % MIN_ALIGN == 0);
+        wee_free(p);
+        q = &q;
+        CHECK(wee_posix_memalign(&q, i, 10) == EINVAL && q == (void *)&q);
+    }
+    q = NULL;
+    CHECK(wee_posix_memalign(&q, sizeof(void *), 10) == 0 && q != NULL);
+    wee_free(q);
+    CHECK(wee_posix_memalign(NULL, 64, 10) == EINVAL);
+    /* A power of two so large that no block can have it. */
+    errno = 0;
+    CHECK(wee_aligned_alloc(SIZE_MAX / 2 + 1, 1) == NULL && errno == ENOMEM);
+    q = &q;
+    CHECK(wee_posix_memalign(&q, SIZE_MAX / 2 + 1, 1) == ENOMEM && q == (void *)&q);
+    heap_ok();
+}
+
+static void row_bad_heap_buffers(void)
+{
+    static union { unsigned char bytes[64 * 1024]; long double ld; void *p; } buf;
+
+    errno = 0;
+    CHECK(wee_heap_in(NULL, sizeof buf) == NULL && errno == EINVAL);
+    errno = 0;
+    CHECK(wee_heap_in(buf.bytes + 1, sizeof buf - 1) == NULL && errno == EINVAL);
+    errno = 0;
+    CHECK(wee_heap_in(buf.bytes, 64) == NULL && errno == EINVAL);
+    CHECK(wee_heap_in(buf.bytes, sizeof buf) != NULL);
+}
+
+/* ---- rows that abort, in every build ---- */
+
+static void row_double_free_small(void)
+{
+    unsigned char *b = middle_of_three(48);
+
+    wee_free(b);
+    expect_abort("wee_free", b);
+    wee_free(b);
+}
+
+static void row_double_free_large(void)
+{
+    unsigned char *b = middle_of_three(10000);
+
+    wee_free(b);
+    expect_abort("wee_free", b);
+    wee_free(b);
+}
+
+static void row_double_free_heap(void)
+{
+    static union { unsigned char bytes[64 * 1024]; long double ld; void *p; } buf;
+    wee_heap *h = wee_heap_in(buf.bytes, sizeof buf);
+    void *a, *b, *c;
+
+    CHECK(h != NULL);
+    a = wee_heap_malloc(h, 300);
+    b = wee_heap_malloc(h, 300);
+    c = wee_heap_malloc(h, 300);
+    CHECK(a && b && c);
+    wee_heap_free(h, b);
+    expect_abort("wee_heap_free", b);
+    wee_heap_free(h, b);
+}
+
+static void row_realloc_freed(void)
+{
+    unsigned char *b = middle_of_three(10000);
+    void *r;
+
+    wee_free(b);
+    expect_abort("wee_realloc", b);
+    r = wee_realloc(b, 20000);
+    (void)r;
+}
+
+static void row_usable_size_freed(void)
+{
+    unsigned char *b = middle_of_three(200);
+
+    wee_free(b);
+    expect_abort("wee_malloc_usable_size", b);
+    (void)wee_malloc_usable_size(b);
+}
+
+static void row_free_misaligned(void)
+{
+    unsigned char *p = wee_malloc(1000);
+
+    CHECK(p != NULL);
+    expect_abort("wee_free", p + 1);
+    wee_free(p + 1);
+}
+
+static void row_free_misaligned_by_a_word(void)
+{
+    unsigned char *p = wee_malloc(1000);
+
+    CHECK(p != NULL);
+    memset(p, 0, 1000);
+    expect_abort("wee_realloc", p + MIN_ALIGN / 2);
+    (void)wee_realloc(p + MIN_ALIGN / 2, 10);
+}
+
+/* ---- rows that abort with extra assertions (undefined without) ---- */
+
+static void row_free_interior(void)
+{
+    unsigned char *p = wee_malloc(10000);
+
+    CHECK(p != NULL);
+    memset(p, 0x01, 10000);   /* the "header" before p + 512 looks allocated */
+    expect_abort("wee_free", p + 512);
+    wee_free(p + 512);
+}
+
+static void row_free_stack(void)
+{
+    union { unsigned char bytes[256]; long double ld; void *p; } local;
+
+    memset(local.bytes, 0x01, sizeof local.bytes);
+    expect_abort("wee_free", local.bytes + 64);
+    wee_free(local.bytes + 64);
+}
+
+static void row_free_static(void)
+{
+    static union { unsigned char bytes[256]; long double ld; void *p; } other;
+
+    memset(other.bytes, 0x01, sizeof other.bytes);
+    expect_abort("wee_free", other.bytes + 64);
+    wee_free(other.bytes + 64);
+}
+
+static void row_free_libc_block(void)
+{
+    void *p = calloc(1, 100);
+
+    CHECK(p != NULL);
+    expect_abort("wee_free", p);
+    wee_free(p);
+}
+
+static void row_free_into_other_heap(void)
+{
+    static union { unsigned char bytes[64 * 1024]; long double ld; void *p; } buf;
+    wee_heap *h = wee_heap_in(buf.bytes, sizeof buf);
+    void *p;
+
+    CHECK(h != NULL);
+    p = wee_heap_malloc(h, 100);
+    CHECK(p != NULL);
+    expect_abort("wee_free", p);
+    wee_free(p);   /* the default heap's free */
+}
+
+static void row_free_into_other_heap_new(void)
+{
+    wee_heap *h1 = wee_heap_new(), *h2 = wee_heap_new();
+    void *p;
+
+    CHECK(h1 && h2);
+    p = wee_heap_malloc(h1, 100);
+    CHECK(p != NULL);
+    expect_abort("wee_heap_free", p);
+    wee_heap_free(h2, p);
+}
+
+static void row_double_free_after_merge(void)
+{
+    void *a = wee_malloc(10000), *b = wee_malloc(10000), *c = wee_malloc(10000);
+
+    CHECK(a && b && c);
+    wee_free(b);
+    wee_free(a);   /* merges with b: b no longer starts a cell */
+    expect_abort("wee_free", b);
+    wee_free(b);
+}
+
+/* Write into a freed block: wee_check reports it; handing the memory out
+ * again aborts, naming the function that would have handed it out. */
+static void row_write_after_free_check(void)
+{
+    unsigned char *b = middle_of_three(256);
+
+    wee_free(b);
+    b[100] ^= 0xff;
+    CHECK(wee_check() == WEE_CHECK_POISON);
+}
+
+static void row_write_after_free_calloc(void)
+{
+    unsigned char *b = middle_of_three(256);
+    int i;
+
+    wee_free(b);
+    b[100] ^= 0xff;
+    expect_abort("wee_calloc", b);
+    for (i = 0; i < 1000; i++)
+        CHECK(wee_calloc(1, 256) != b);
+    fail("the written freed block was never handed out again");
+}
+
+static void row_write_after_free_large(void)
+{
+    unsigned char *b = middle_of_three(10000);
+    int i;
+
+    wee_free(b);
+    b[5000] ^= 0xff;
+    expect_abort("wee_malloc", b);
+    for (i = 0; i < 1000; i++)
+        CHECK(wee_malloc(10000) != b);
+    fail("the written freed block was never handed out again");
+}
+
+/* Write past the end of a block, over the next cell's header: wee_check
+ * says where; the next call that checks the heap aborts. */
+static void row_overrun(void)
+{
+    unsigned char *a = wee_malloc(100), *b = wee_malloc(100);
+    void *where = NULL;
+    size_t n;
+
+    CHECK(a && b);
+    n = wee_malloc_usable_size(a);
+    memset(a, 0x5a, n + HEADER / 2);
+    CHECK(wee_heap_check(NULL, &where) == WEE_CHECK_CELL_LINKS);
+    CHECK(where == b - HEADER);
+    expect_abort("wee_malloc", where);
+    where = wee_malloc(10);
+}
+
+/* ---- the table ---- */
+
+enum outcome { RETURNS, ABORTS };
+enum when { ALWAYS, WITH_ASSERTIONS };
+
+struct row {
+    const char *name;
+    void (*run)(void);
+    enum outcome outcome;
+    enum when when;
+};
+
+static const struct row rows[] = {
+    { "free(NULL)", row_free_null, RETURNS, ALWAYS },
+    { "realloc(NULL, n)", row_realloc_null, RETURNS, ALWAYS },
+    { "realloc(p, 0)", row_realloc_zero, RETURNS, ALWAYS },
+    { "size 0", row_zero_sizes, RETURNS, ALWAYS },
+    { "NULL to the queries", row_null_queries, RETURNS, ALWAYS },
+    { "overflowing sizes", row_overflowing_sizes, RETURNS, ALWAYS },
+    { "bad alignments", row_bad_alignments, RETURNS, ALWAYS },
+    { "bad buffers for wee_heap_in", row_bad_heap_buffers, RETURNS, ALWAYS },
+    { "double free (small block)", row_double_free_small, ABORTS, ALWAYS },
+    { "double free (large block)", row_double_free_large, ABORTS, ALWAYS },
+    { "double free (wee_heap_free)", row_double_free_heap, ABORTS, ALWAYS },
+    { "realloc of a freed block", row_realloc_freed, ABORTS, ALWAYS },
+    { "usable size of a freed block", row_usable_size_freed, ABORTS, ALWAYS },
+    { "free of a misaligned pointer", row_free_misaligned, ABORTS, ALWAYS },
+    { "realloc of a pointer half a granule in", row_free_misaligned_by_a_word, ABORTS, ALWAYS },
+    { "free of an aligned pointer into a block", row_free_interior, ABORTS, WITH_ASSERTIONS },
+    { "free of a stack pointer", row_free_stack, ABORTS, WITH_ASSERTIONS },
+    { "free of a static pointer", row_free_static, ABORTS, WITH_ASSERTIONS },
+    { "free of a C library malloc block", row_free_libc_block, ABORTS, WITH_ASSERTIONS },
+    { "free into the wrong heap (wee_heap_in)", row_free_into_other_heap, ABORTS, WITH_ASSERTIONS },
+    { "free into the wrong heap (wee_heap_new)", row_free_into_other_heap_new, ABORTS, WITH_ASSERTIONS },
+    { "double free after a merge", row_double_free_after_merge, ABORTS, WITH_ASSERTIONS },
+    { "write after free: wee_check", row_write_after_free_check, RETURNS, WITH_ASSERTIONS },
+    { "write after free: reuse by calloc", row_write_after_free_calloc, ABORTS, WITH_ASSERTIONS },
+    { "write after free: reuse by malloc", row_write_after_free_large, ABORTS, WITH_ASSERTIONS },
+    { "write past the end of a block", row_overrun, ABORTS, WITH_ASSERTIONS },
+};
+
+/* ---- in the parent ---- */
+
+static size_t read_all(int fd, char *buf, size_t size)
+{
+    size_t len = 0;
+
+    for (;;) {
+        ssize_t got = read(fd, buf + len, size - 1 - len);
+        if (got < 0 && errno == EINTR)
+            continue;
+        if (got <= 0 || (len += (size_t)got) == size - 1)
+            break;
+    }
+    buf[len] = '\0';
+    return len;
+}
+
+/* Run one row in a child; 1 when it behaved as the table says. */
+static int run_row(const struct row *row)
+{
+    int expect_pipe[2], err_pipe[2], status;
+    char expect[256], err[4096], func[128], want[256];
+    void *addr = NULL;
+    pid_t pid;
+
+    if (pipe(expect_pipe) != 0 || pipe(err_pipe) != 0) {
+        perror("pipe");
+        return 0;
+    }
+    fflush(NULL);
+    pid = fork();
+    if (pid < 0) {
+        perror("fork");
+        return 0;
+    }
+    if (pid == 0) {
+        struct rlimit no_core = { 0, 0 };
+
+        setrlimit(RLIMIT_CORE, &no_core);
+        close(expect_pipe[0]);
+        close(err_pipe[0]);
+        expect_fd = expect_pipe[1];
+        dup2(err_pipe[1], STDERR_FILENO);
+        row->run();
+        if (row->outcome == ABORTS)
+            fail("returned instead of aborting");
+        _exit(0);
+    }
+    close(expect_pipe[1]);
+    close(err_pipe[1]);
+    /* The child writes its expectation before it misuses the heap. */
+    read_all(expect_pipe[0], expect, sizeof expect);
+    read_all(err_pipe[0], err, sizeof err);
+    close(expect_pipe[0]);
+    close(err_pipe[0]);
+    while (waitpid(pid, &status, 0) < 0) {
+        if (errno != EINTR) {
+            perror("waitpid");
+            return 0;
+        }
+    }
+
+    if (row->outcome == RETURNS) {
+        if (WIFEXITED(status) && WEXITSTATUS(status) == 0)
+            return 1;
+        printf("FAIL: %s: should return; the child %s %d: %s\n", row->name,
+               WIFSIGNALED(status) ? "died of signal" : "exited with status",
+               WIFSIGNALED(status) ? WTERMSIG(status) : WEXITSTATUS(status), err);
+        return 0;
+    }
+    if (!WIFSIGNALED(status) || WTERMSIG(status) != SIGABRT) {
+        printf("FAIL: %s: should abort; the child %s %d: %s\n", row->name,
+               WIFSIGNALED(status) ? "died of signal" : "exited with status",
+               WIFSIGNALED(status) ? WTERMSIG(status) : WEXITSTATUS(status), err);
+        return 0;
+    }
+    if (sscanf(expect, "%127s %p", func, &addr) != 2) {
+        printf("FAIL: %s: aborted before it said what to expect: %s\n", row->name, err);
+        return 0;
+    }
+    snprintf(want, sizeof want, "wee_alloc: %s(0x%lx): ", func,
+             (unsigned long)(uintptr_t)addr);
+    if (strstr(err, want) == NULL) {
+        printf("FAIL: %s: the message does not begin \"%s\": %s\n", row->name, want, err);
+        return 0;
+    }
+    return 1;
+}
+
+int main(void)
+{
+    size_t i, run = 0, skipped = 0, failed = 0;
+
+    setvbuf(stdout, NULL, _IOLBF, 0);
+    for (i = 0; i < sizeof rows / sizeof rows[0]; i++) {
+        const struct row *row = &rows[i];
+
+        if (row->when == WITH_ASSERTIONS && !WEE_ALLOC_EXTRA_ASSERTIONS) {
+            printf("skip: %s (undefined without extra assertions)\n", row->name);
+            skipped++;
+            continue;
+        }
+        run++;
+        if (run_row(row))
+            printf("ok:   %s (%s)\n", row->name,
+                   row->outcome == ABORTS ? "aborts, naming the function and address"
+                                          : "returns as documented");
+        else
+            failed++;
+    }
+    printf("%zu rows run, %zu failed, %zu not run in this build\n", run, failed, skipped);
+    return failed ? 1 : 0;
+}
