@@ -147,9 +147,9 @@ WEE_INTERNAL void wee__heap_free(struct wee_heap *heap, struct cell *c);
 WEE_INTERNAL struct cell *wee__tcache_pop(size_t size);
 /* Keep an allocated cell of at most TCACHE_MAX_CELL bytes in this thread's
  * cache; 0 when it does not (the caller frees it with the lock).  A cell
- * found there already is a double free: fatal.  May take the lock of
+ * found there already is a double free: fatal, naming func.  May take the lock of
  * `heap` (the default heap) to hand half a full list back. */
-WEE_INTERNAL int wee__tcache_push(struct wee_heap *heap, struct cell *c);
+WEE_INTERNAL int wee__tcache_push(struct wee_heap *heap, struct cell *c, const char *func);
 /* Is c in this thread's cache?  (A misuse check.) */
 WEE_INTERNAL int wee__tcache_holds(const struct cell *c);
 /* With the lock held: hand this thread's cached cells back to the heap. */
@@ -159,8 +159,8 @@ WEE_INTERNAL void wee__tcache_flush_mine(struct wee_heap *heap);
 WEE_INTERNAL void wee__tcache_totals(size_t *cells, size_t *bytes);
 #else
 static inline struct cell *wee__tcache_pop(size_t size) { (void)size; return NULL; }
-static inline int wee__tcache_push(struct wee_heap *heap, struct cell *c)
-{ (void)heap; (void)c; return 0; }
+static inline int wee__tcache_push(struct wee_heap *heap, struct cell *c, const char *func)
+{ (void)heap; (void)c; (void)func; return 0; }
 static inline int wee__tcache_holds(const struct cell *c) { (void)c; return 0; }
 static inline void wee__tcache_flush_mine(struct wee_heap *heap) { (void)heap; }
 static inline void wee__tcache_totals(size_t *cells, size_t *bytes)

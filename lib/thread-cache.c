@@ -163,7 +163,7 @@ int wee__tcache_holds(const struct cell *c)
     return 0;
 }
 
-int wee__tcache_push(struct wee_heap *heap, struct cell *c)
+int wee__tcache_push(struct wee_heap *heap, struct cell *c, const char *func)
 {
     size_t size = cell_size(c), i;
 
@@ -173,7 +173,7 @@ int wee__tcache_push(struct wee_heap *heap, struct cell *c)
         && (cache.state == CACHE_OFF || !set_up(heap)))
         return 0;
     if (WEE_UNLIKELY(*key_of(c) == key()) && wee__tcache_holds(c))
-        wee__fatal("wee_free", "double free", cell_payload(c));
+        wee__fatal(func, "double free", cell_payload(c));
     i = bin_index(size);
     if (WEE_UNLIKELY(cache.count[i] == TCACHE_DEPTH)) {
         wee__lock_acquire(&heap->lock);

@@ -214,7 +214,7 @@ static void release_user(struct wee_heap *heap, void *p, const char *func)
          * reports it. */
         struct cell *c = cell_of_payload(p);
         if (((uintptr_t)p & (CELL_ALIGN - 1)) == 0
-            && (c->next_raw & CELL_FLAGS) == CELL_ALLOCATED && wee__tcache_push(heap, c))
+            && (c->next_raw & CELL_FLAGS) == CELL_ALLOCATED && wee__tcache_push(heap, c, func))
             return;
     }
     lock(heap, func);

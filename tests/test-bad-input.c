@@ -260,6 +260,18 @@ static void row_double_free_small(void)
     wee_free(b);
 }
 
+/* The same through wee_heap_free(NULL, ...): a small block of the default
+ * heap may sit in the thread's cache after the first free, and the message
+ * must still name the function that was called. */
+static void row_double_free_small_default_heap(void)
+{
+    unsigned char *b = middle_of_three(48);
+
+    wee_heap_free(NULL, b);
+    expect_abort("wee_heap_free", b);
+    wee_heap_free(NULL, b);
+}
+
 static void row_double_free_large(void)
 {
     unsigned char *b = middle_of_three(10000);
@@ -477,6 +489,7 @@ static const struct row rows[] = {
     { "double free (small block)", row_double_free_small, ABORTS, ALWAYS },
     { "double free (large block)", row_double_free_large, ABORTS, ALWAYS },
     { "double free (wee_heap_free)", row_double_free_heap, ABORTS, ALWAYS },
+    { "double free (wee_heap_free, default heap)", row_double_free_small_default_heap, ABORTS, ALWAYS },
     { "realloc of a freed block", row_realloc_freed, ABORTS, ALWAYS },
     { "usable size of a freed block", row_usable_size_freed, ABORTS, ALWAYS },
     { "free of a misaligned pointer", row_free_misaligned, ABORTS, ALWAYS },
