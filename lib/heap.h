@@ -107,12 +107,9 @@ static inline const char *heap_caller(const struct wee_heap *heap)
 }
 
 /* Requests above this fail with ENOMEM before any arithmetic can overflow:
- * nothing that large can be had on any machine.  It is glibc's limit,
- * PTRDIFF_MAX, and no lower: a 32-bit process can get 2 GiB, and glibc
- * serves malloc(PTRDIFF_MAX) there.  The sums made from a request (cell
- * size, alignment, region record, sentinel, rounding to pages) stay below
- * SIZE_MAX, as allocate() bounds the alignment to a quarter of this. */
-#define WEE_MAX_REQUEST (SIZE_MAX >> 1)
+ * nothing that large can be had on any machine (as in glibc, whose limit
+ * is PTRDIFF_MAX). */
+#define WEE_MAX_REQUEST ((SIZE_MAX >> 1) - 16 * WEE_PAGE_BYTES)
 
 /* ---- the default heap's lock: wee_alloc.c ---- */
 
