@@ -86,12 +86,13 @@ static size_t memalign_guarantee(size_t alignment)
     return a;
 }
 
-/* Whether a request of `size` bytes may or may not be met depending on
- * where the program's mappings happen to lie: on a 32-bit host, a request
- * between a quarter of the address space and PTRDIFF_MAX (2 GiB) fits in
- * the 4 GiB of an i386 process on x86-64, or does not, for glibc and
- * wee_alloc alike, and not always for both at once.  On a 64-bit host
- * such a request is an exbibyte and fails everywhere. */
+/* Whether a request of `size` bytes may or may not be met: on a 32-bit
+ * host, a request between a quarter of the address space and PTRDIFF_MAX
+ * (2 GiB) fits in the 4 GiB of an i386 process on x86-64, or does not,
+ * as the program's mappings happen to lie; and wee_alloc refuses those
+ * within 1 MiB of PTRDIFF_MAX without asking (WEE_MAX_REQUEST, lib/heap.h)
+ * where glibc tries.  On a 64-bit host such a request is an exbibyte and
+ * fails everywhere. */
 static int fits_by_chance(size_t size)
 {
     return SIZE_MAX <= 0xffffffffu && size > SIZE_MAX / 4 && size <= PTRDIFF_MAX;
