@@ -20,10 +20,15 @@
 
 #include <stdint.h>
 
-#if HAVE_UNISTD_H
+/* On bare metal (WEE_HOST_HAS_OS 0) newlib declares write() and abort(),
+ * but they would call into the OS the board does not have. */
+#define WEE_CAN_WRITE (HAVE_UNISTD_H && WEE_HOST_HAS_OS)
+#define WEE_CAN_ABORT (HAVE_STDLIB_H && WEE_HOST_HAS_OS)
+
+#if WEE_CAN_WRITE
 #  include <unistd.h>
 #endif
-#if HAVE_STDLIB_H
+#if WEE_CAN_ABORT
 #  include <stdlib.h>
 #endif
 #if HAVE_SCHED_YIELD
@@ -87,7 +92,7 @@ void wee__lock_wait(wee__lock_t *lock)
 
 void wee__fatal(const char *func, const char *what, const void *address)
 {
-#if HAVE_UNISTD_H
+#if WEE_CAN_WRITE
     char buf[FATAL_MESSAGE_MAX];
     size_t n = fatal_message(buf, func, what, address), done = 0;
 
@@ -103,7 +108,7 @@ void wee__fatal(const char *func, const char *what, const void *address)
     (void)what;
     (void)address;
 #endif
-#if HAVE_STDLIB_H
+#if WEE_CAN_ABORT
     abort();
 #else
     __builtin_trap();

@@ -59,6 +59,7 @@ AC_DEFUN([WEE_TEST_RUNNER],
    tests/run-wasm.mjs for wasm32, wine for Windows, none otherwise)])
 AC_ARG_VAR([NODE], [Node.js, to run wasm32 test programs])
 AC_ARG_VAR([WINE], [wine, to run Windows test programs])
+AC_ARG_VAR([QEMU], [qemu-user emulator, to run Linux test programs of another CPU])
 WEE_CROSS_TESTS=$cross_compiling
 WEE_NODE_FLAGS=
 AS_CASE([$host],
@@ -66,6 +67,8 @@ AS_CASE([$host],
   [*-*-mingw*|*-*-cygwin*|*-*-msys*],
     [wee_host_kind=windows
      AS_CASE([$build], [*-*-mingw*|*-*-cygwin*|*-*-msys*], [], [WEE_CROSS_TESTS=yes])],
+  [*-*-linux*],
+    [AS_IF([test "x$cross_compiling" = xyes], [wee_host_kind=qemu], [wee_host_kind=native])],
   [wee_host_kind=native])
 AS_IF([test -n "$TEST_RUNNER"],
   [wee_runner_summary="$TEST_RUNNER (given)"],
@@ -90,9 +93,46 @@ AS_IF([test -n "$TEST_RUNNER"],
          [TEST_RUNNER='$(WINE)'
           wee_runner_summary=$WINE],
          [wee_runner_summary="none: wine not found, the tests will SKIP (Debian: apt-get install wine wine64)"])],
+    [qemu:yes],
+      [WEE_QEMU_RUNNER],
     [*:yes],
       [wee_runner_summary="none: cross build, the tests will SKIP (set TEST_RUNNER)"],
     [wee_runner_summary="none needed (native)"])])
 AC_SUBST([WEE_CROSS_TESTS])
 AC_SUBST([WEE_NODE_FLAGS])
+])
+
+# WEE_QEMU_RUNNER
+# ---------------
+# A Linux host of another CPU (armhf, arm64, s390x...): its test programs
+# run under qemu-user, qemu-CPU (Debian: qemu-user), with -L naming the
+# cross toolchain's C library (Debian: /usr/arm-linux-gnueabihf), where
+# the program's dynamic loader is found.  Sets TEST_RUNNER and
+# wee_runner_summary; without qemu the tests SKIP.
+AC_DEFUN([WEE_QEMU_RUNNER],
+[AS_CASE([$host_cpu],
+  [arm*],          [wee_qemu_cpu=arm],
+  [i?86],          [wee_qemu_cpu=i386],
+  [powerpc64le],   [wee_qemu_cpu=ppc64le],
+  [powerpc64],     [wee_qemu_cpu=ppc64],
+  [powerpc],       [wee_qemu_cpu=ppc],
+                   [wee_qemu_cpu=$host_cpu])
+AC_PATH_PROGS([QEMU], [qemu-$wee_qemu_cpu])
+dnl The cross C library's directory: /usr/TRIPLET/lib/libc.so.6 in
+dnl Debian's cross toolchains; a multiarch or native path needs no -L.
+wee_qemu_prefix=
+wee_libc=`$CC $CFLAGS -print-file-name=libc.so.6 2>/dev/null`
+wee_libc_dir=
+AS_CASE([$wee_libc], [/*],
+  [wee_libc_dir=$(cd "$(dirname "$wee_libc")" 2>/dev/null && pwd -P)])
+AS_CASE([$wee_libc_dir],
+  [/lib|/lib/*|/usr/lib|/usr/lib/*], [],
+  [/*/lib], [wee_qemu_prefix=`echo "$wee_libc_dir" | sed 's,/lib$,,'`])
+AS_IF([test -n "$QEMU"],
+  [AS_IF([test -n "$wee_qemu_prefix"],
+     [TEST_RUNNER="\$(QEMU) -L $wee_qemu_prefix"
+      wee_runner_summary="$QEMU -L $wee_qemu_prefix"],
+     [TEST_RUNNER='$(QEMU)'
+      wee_runner_summary=$QEMU])],
+  [wee_runner_summary="none: qemu-$wee_qemu_cpu not found, the tests will SKIP (Debian: apt-get install qemu-user)"])
 ])

@@ -3,7 +3,8 @@
 #
 # runner.sh PROGRAM [ARG...] - run a test program of this build on the host
 # it was built for: directly in a native build, under $TEST_RUNNER (node
-# tests/run-wasm.mjs for wasm32, wine for Windows) in a cross build.
+# tests/run-wasm.mjs for wasm32, wine for Windows, qemu-CPU -L SYSROOT for
+# Linux on another CPU) in a cross build.
 #
 # It is LOG_COMPILER for every test program, and the test scripts run
 # their programs through it too.  Environment (AM_TESTS_ENVIRONMENT sets
@@ -16,6 +17,14 @@
 # Under wine: WINEDEBUG=-all unless set, and unless WINEPREFIX is set, a
 # private prefix in the build tree (tests/wine-prefix, made on first use,
 # which takes a few seconds).
+#
+# Under qemu, a program linked with the uninstalled shared library is a
+# libtool wrapper script, which qemu cannot run: libtool --mode=execute
+# puts the real program in its place and the library's directory in
+# LD_LIBRARY_PATH, which qemu passes on to the program.  A library the
+# test preloads comes in WEE_RUNNER_PRELOAD (tests/malloc-common.sh) and
+# goes to the program as qemu -E LD_PRELOAD=...: in LD_PRELOAD it would be
+# preloaded into qemu itself.
 
 set -u
 
@@ -27,8 +36,9 @@ fi
 if [ -z "${TEST_RUNNER-}" ]; then
     if [ "${WEE_CROSS_TESTS-no}" = yes ]; then
         echo "SKIP: $1 was cross-compiled and configure found no program" \
-             "to run it (node for wasm32, wine for Windows); install one" \
-             "and run configure again, or set TEST_RUNNER"
+             "to run it (node for wasm32, wine for Windows, qemu-user for" \
+             "Linux on another CPU); install one and run configure again," \
+             "or set TEST_RUNNER"
         exit 77
     fi
     exec "$@"
@@ -42,6 +52,18 @@ case $TEST_RUNNER in
             WINEPREFIX=$(cd "${top_builddir:-.}" && pwd)/tests/wine-prefix
             export WINEPREFIX
         fi
+        ;;
+    *qemu*)
+        execute=
+        if [ "$(head -c 2 "$1" 2> /dev/null)" = '#!' ] &&
+           sed -n 1,5p "$1" | grep -q 'temporary wrapper script'; then
+            execute="${top_builddir:-.}/libtool --mode=execute"
+        fi
+        if [ -n "${WEE_RUNNER_PRELOAD-}" ]; then
+            set -- -E "LD_PRELOAD=$WEE_RUNNER_PRELOAD" "$@"
+        fi
+        # shellcheck disable=SC2086
+        exec $execute $TEST_RUNNER "$@"
         ;;
 esac
 

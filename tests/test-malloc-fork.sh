@@ -10,6 +10,8 @@
 . "${top_srcdir:-.}/tests/malloc-common.sh"
 
 find_preload
+preload_runs_here
+not_under_emulator "qemu-user 7.2 aborts (cpu_exec assertion) when a threaded program forks"
 prog=$(program malloc-fork) || exit 1
 if [ "$scale_down" = 1 ]; then forks=20; else forks=100; fi
 

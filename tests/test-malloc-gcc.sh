@@ -10,6 +10,7 @@
 
 command -v gcc > /dev/null 2>&1 || skip "no gcc here"
 find_preload
+host_program_loads_preload gcc
 
 src=$srcdir/tests/malloc-glibc.c
 [ -r "$src" ] || fail "cannot read $src"

@@ -10,6 +10,7 @@
 
 command -v git > /dev/null 2>&1 || skip "no git here (Debian: apt-get install git)"
 find_preload
+host_program_loads_preload git
 
 if [ "$scale_down" = 1 ]; then commits=40; else commits=400; fi
 

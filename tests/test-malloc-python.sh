@@ -11,6 +11,7 @@
 
 command -v python3 > /dev/null 2>&1 || skip "no python3 here"
 find_preload
+host_program_loads_preload python3
 
 if [ "$scale_down" = 1 ]; then records=5000; else records=100000; fi
 

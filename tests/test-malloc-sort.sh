@@ -10,6 +10,7 @@
 
 command -v sort > /dev/null 2>&1 || skip "no sort(1) here"
 find_preload
+host_program_loads_preload sort
 
 if [ "$scale_down" = 1 ]; then lines=200000; else lines=2000000; fi
 # Lines of a hex key, a decimal counter and a word: about 26 bytes each.

@@ -9,6 +9,7 @@
 
 command -v sqlite3 > /dev/null 2>&1 || skip "no sqlite3 here (Debian: apt-get install sqlite3)"
 find_preload
+host_program_loads_preload sqlite3
 
 if [ "$scale_down" = 1 ]; then rows=5000; else rows=100000; fi
 

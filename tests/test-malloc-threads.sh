@@ -9,6 +9,7 @@
 . "${top_srcdir:-.}/tests/malloc-common.sh"
 
 find_preload
+preload_runs_here
 prog=$(program malloc-threads) || exit 1
 if [ "$scale_down" = 1 ]; then ops=10000; else ops=100000; fi
 
