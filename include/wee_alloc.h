@@ -9,8 +9,11 @@
  * Terms used below:
  *   W        sizeof(void *): 4 on wasm32 and other 32-bit hosts, 8 on 64-bit.
  *   MIN_ALIGN  2*W (16 on 64-bit hosts, 8 on 32-bit hosts): every pointer
- *            returned by an allocating function is aligned to at least this,
- *            which is what malloc guarantees on the same host.
+ *            returned by an allocating function is aligned to at least this.
+ *            It is max_align_t's alignment, what C11's malloc guarantees, on
+ *            64-bit hosts and armhf, but not on i386 and wasm32, where
+ *            max_align_t needs 16: use wee_aligned_alloc(16, n) there for
+ *            such data (the drop-in malloc, libwee_alloc_malloc, does).
  *   block    the memory behind a pointer returned by wee_malloc and friends.
  *
  * Threads: every function may be called from any number of threads at once,

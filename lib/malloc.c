@@ -36,7 +36,8 @@
  *   - realloc(p, 0) with p not NULL frees p and returns NULL, errno
  *     unchanged (glibc's REALLOC_ZERO_BYTES_FREES); realloc(NULL, n) is
  *     malloc(n); a failed realloc leaves p untouched.
- *   - Every pointer is aligned to 2 * sizeof(void *), 16 on 64-bit hosts.
+ *   - Every pointer is aligned for max_align_t: 16 on 64-bit hosts, i386
+ *     and wasm32, 8 on armhf (MALLOC_ALIGN below).
  *   - memalign, aligned_alloc (which is memalign in glibc 2.36), valloc,
  *     pvalloc: an alignment up to that minimum is plain malloc; one that
  *     is not a power of two is rounded up to the next power of two; one
@@ -84,8 +85,51 @@ WEE_MALLOC_API size_t malloc_usable_size(void *ptr);
 WEE_MALLOC_API void free_sized(void *ptr, size_t size);
 WEE_MALLOC_API void free_aligned_sized(void *ptr, size_t alignment, size_t size);
 
-/* The alignment of every pointer (MIN_ALIGN of wee_alloc.h). */
-#define MALLOC_ALIGN CELL_ALIGN
+/*
+ * The alignment of every pointer: what C11 asks of malloc, max_align_t's.
+ * wee_alloc's cells give 2 * sizeof(void *) (CELL_ALIGN, MIN_ALIGN of
+ * wee_alloc.h), which is max_align_t's on 64-bit hosts and armhf; on i386
+ * and wasm32 max_align_t needs 16 (for _Float128, long double, SSE types)
+ * against 8, so there every block is asked for with that alignment, as
+ * glibc's and wasi-libc's malloc give it.  Compiled as C99, where there is
+ * no max_align_t, the cells' alignment is all it gives.
+ */
+#if defined(__STDC_VERSION__) && __STDC_VERSION__ >= 201112L
+#  define MAX_ALIGN_T_ALIGN _Alignof(max_align_t)
+#else
+#  define MAX_ALIGN_T_ALIGN CELL_ALIGN
+#endif
+#define MALLOC_ALIGN (MAX_ALIGN_T_ALIGN > CELL_ALIGN ? MAX_ALIGN_T_ALIGN : CELL_ALIGN)
+#define OVER_ALIGNED (MALLOC_ALIGN > CELL_ALIGN)
+
+/* ---- malloc, calloc and realloc at MALLOC_ALIGN ---- */
+
+static void *plain_malloc(size_t size)
+{
+    return OVER_ALIGNED ? wee_aligned_alloc(MALLOC_ALIGN, size) : wee_malloc(size);
+}
+
+static void *plain_calloc(size_t nmemb, size_t size)
+{
+    void *p;
+
+    if (!OVER_ALIGNED)
+        return wee_calloc(nmemb, size);
+    if (size && nmemb > SIZE_MAX / size) {
+        errno = ENOMEM;
+        return NULL;
+    }
+    p = wee_aligned_alloc(MALLOC_ALIGN, nmemb * size);
+    if (p)
+        memset(p, 0, nmemb * size);
+    return p;
+}
+
+static void *plain_realloc(void *ptr, size_t size)
+{
+    return OVER_ALIGNED ? wee__realloc_aligned(ptr, size, MALLOC_ALIGN)
+                        : wee_realloc(ptr, size);
+}
 
 /* ---- alignment helpers ---- */
 
@@ -96,7 +140,7 @@ static void *align_alloc(size_t alignment, size_t size)
     size_t a;
 
     if (alignment <= MALLOC_ALIGN)
-        return wee_malloc(size);
+        return plain_malloc(size);
     if (alignment > SIZE_MAX / 2 + 1) {
         errno = EINVAL;
         return NULL;
@@ -111,7 +155,7 @@ static void *align_alloc(size_t alignment, size_t size)
 void *malloc(size_t size)
 {
     count(F_MALLOC);
-    return wee_malloc(size);
+    return plain_malloc(size);
 }
 
 void free(void *ptr)
@@ -123,13 +167,13 @@ void free(void *ptr)
 void *calloc(size_t nmemb, size_t size)
 {
     count(F_CALLOC);
-    return wee_calloc(nmemb, size);
+    return plain_calloc(nmemb, size);
 }
 
 void *realloc(void *ptr, size_t size)
 {
     count(F_REALLOC);
-    return wee_realloc(ptr, size);
+    return plain_realloc(ptr, size);
 }
 
 void *reallocarray(void *ptr, size_t nmemb, size_t size)
@@ -139,7 +183,7 @@ void *reallocarray(void *ptr, size_t nmemb, size_t size)
         errno = ENOMEM;
         return NULL;
     }
-    return wee_realloc(ptr, nmemb * size);
+    return plain_realloc(ptr, nmemb * size);
 }
 
 void *aligned_alloc(size_t alignment, size_t size)
@@ -221,12 +265,12 @@ WEE_MALLOC_API void __libc_free(void *ptr);
 
 void *__libc_malloc(size_t size)
 {
-    return wee_malloc(size);
+    return plain_malloc(size);
 }
 
 void *__libc_calloc(size_t nmemb, size_t size)
 {
-    return wee_calloc(nmemb, size);
+    return plain_calloc(nmemb, size);
 }
 
 void __libc_free(void *ptr)

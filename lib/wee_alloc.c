@@ -240,14 +240,18 @@ static void *heap_calloc(struct wee_heap *heap, size_t nmemb, size_t size, const
     return p;
 }
 
-static void *heap_realloc(struct wee_heap *heap, void *ptr, size_t size, const char *func)
+/* A block moved by realloc is aligned to `align` (CELL_ALIGN, or more for
+ * the drop-in malloc where max_align_t asks for more); one resized in
+ * place keeps its address. */
+static void *heap_realloc(struct wee_heap *heap, void *ptr, size_t size, size_t align,
+                          const char *func)
 {
     struct cell *c;
     size_t want, have;
     void *moved;
 
     if (!ptr)
-        return allocate(heap, size, CELL_ALIGN, func);
+        return allocate(heap, size, align, func);
     if (size == 0) {
         release_user(heap, ptr, func);
         return NULL;
@@ -264,7 +268,7 @@ static void *heap_realloc(struct wee_heap *heap, void *ptr, size_t size, const c
     } else if (!wee__main_grow_in_place(heap, c, want)) {
         unlock(heap, func);
         /* Move: the old block stays ours until the copy is done. */
-        moved = allocate(heap, size, CELL_ALIGN, func);
+        moved = allocate(heap, size, align, func);
         if (moved) {
             memcpy(moved, ptr, have - CELL_HEADER);
             release_user(heap, ptr, func);
@@ -336,7 +340,12 @@ void wee_free(void *ptr)
 
 void *wee_realloc(void *ptr, size_t size)
 {
-    return heap_realloc(&default_heap, ptr, size, "wee_realloc");
+    return heap_realloc(&default_heap, ptr, size, CELL_ALIGN, "wee_realloc");
+}
+
+void *wee__realloc_aligned(void *ptr, size_t size, size_t align)
+{
+    return heap_realloc(&default_heap, ptr, size, align, "wee_realloc");
 }
 
 void *wee_aligned_alloc(size_t alignment, size_t size)
@@ -478,7 +487,7 @@ void *wee_heap_calloc(wee_heap *heap, size_t nmemb, size_t size)
 
 void *wee_heap_realloc(wee_heap *heap, void *ptr, size_t size)
 {
-    return heap_realloc(heap_or_default(heap), ptr, size, "wee_heap_realloc");
+    return heap_realloc(heap_or_default(heap), ptr, size, CELL_ALIGN, "wee_heap_realloc");
 }
 
 void wee_heap_free(wee_heap *heap, void *ptr)

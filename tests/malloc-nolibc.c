@@ -10,7 +10,8 @@
  *   - errno is wee_errno (wee_alloc.h), and ENOMEM and EINVAL are
  *     WEE_ENOMEM and WEE_EINVAL; posix_memalign returns those values;
  *   - the page of valloc and pvalloc is the wasm page, 64 KiB;
- *   - pointers are aligned to 2 * sizeof(void *) = 8.
+ *   - pointers are aligned for max_align_t (16 on wasm32), as C11 and
+ *     wasi-libc's malloc give, though wee_alloc's own cells give 8.
  *
  * Every call goes through a volatile function pointer, so the compiler
  * cannot fold or remove any of them.  Exit status (wee_test_main's
@@ -59,7 +60,7 @@ static size_t (*volatile f_malloc_usable_size)(void *) = malloc_usable_size;
 static void (*volatile f_free_sized)(void *, size_t) = free_sized;
 static void (*volatile f_free_aligned_sized)(void *, size_t, size_t) = free_aligned_sized;
 
-#define MIN_ALIGN   (2 * sizeof(void *))
+#define MIN_ALIGN   _Alignof(max_align_t)
 #define WASM_PAGE   ((size_t)65536)
 #define SENTINEL    7777    /* errno before a call, to see "unchanged" */
 
