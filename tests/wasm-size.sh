@@ -8,6 +8,9 @@
 #       wasm32-unknown-none) is configured, in bytes
 #   wasm-size.sh check SRCDIR BUILDDIR
 #       the same, and fail when it exceeds the goal by more than 10%
+#   wasm-size.sh ceiling SRCDIR BUILDDIR
+#       the same, and fail when it exceeds the ceiling below (no growth
+#       while the goal is not met)
 #   wasm-size.sh report SRCDIR
 #       configure two throwaway builds (default and --disable-size-classes),
 #       measure both, and measure wasi-libc's malloc (dlmalloc) for
@@ -41,9 +44,13 @@ CLANG=${CLANG:-clang}
 WASM_OPT=${WASM_OPT:-wasm-opt}
 goal_classes=1000
 goal_no_classes=600
+# While the goals are not met, the sizes must at least not grow: the
+# sizes of 2026-11-27 (1846 and 1539 bytes) plus about 10%.
+ceiling_classes=2030
+ceiling_no_classes=1690
 
 usage() {
-    echo "usage: wasm-size.sh measure|check SRCDIR BUILDDIR, or report SRCDIR" >&2
+    echo "usage: wasm-size.sh measure|check|ceiling SRCDIR BUILDDIR, or report SRCDIR" >&2
     exit 2
 }
 
@@ -178,6 +185,22 @@ check)
     echo "wasm-size: wee_alloc adds $bytes bytes (without bulk memory: $mvp) to a module exporting malloc, free and realloc; goal $want, failing above $limit"
     if [ "$bytes" -gt "$limit" ]; then
         echo "wasm-size: FAIL: $bytes bytes exceed the goal of $want by more than 10%"
+        exit 1
+    fi
+    ;;
+ceiling)
+    [ $# -eq 3 ] || usage
+    need_tools
+    builddir=$3
+    bytes=$(cost "$srcdir" "$builddir" bulk) || exit 99
+    if grep -q '^#define WEE_ALLOC_SIZE_CLASSES *1' "$builddir/include/wee_alloc_config.h"; then
+        limit=$ceiling_classes
+    else
+        limit=$ceiling_no_classes
+    fi
+    echo "wasm-size: wee_alloc adds $bytes bytes; it must not grow above $limit while the goal is not met"
+    if [ "$bytes" -gt "$limit" ]; then
+        echo "wasm-size: FAIL: $bytes bytes: the library grew above its ceiling of $limit"
         exit 1
     fi
     ;;
