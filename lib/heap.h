@@ -155,8 +155,9 @@ WEE_INTERNAL struct cell *wee__tcache_pop(size_t size);
 WEE_INTERNAL int wee__tcache_push(struct wee_heap *heap, struct cell *c, const char *func);
 /* Is c in this thread's cache?  (A misuse check.) */
 WEE_INTERNAL int wee__tcache_holds(const struct cell *c);
-/* With the lock held: hand this thread's cached cells back to the heap. */
-WEE_INTERNAL void wee__tcache_flush_mine(struct wee_heap *heap);
+/* With the lock held: hand this thread's cached cells back to the heap;
+ * 1 if there were any. */
+WEE_INTERNAL int wee__tcache_flush_mine(struct wee_heap *heap);
 /* With the lock held: the cells and usable bytes all caches hold (an
  * estimate while other threads run). */
 WEE_INTERNAL void wee__tcache_totals(size_t *cells, size_t *bytes);
@@ -165,7 +166,7 @@ static inline struct cell *wee__tcache_pop(size_t size) { (void)size; return NUL
 static inline int wee__tcache_push(struct wee_heap *heap, struct cell *c, const char *func)
 { (void)heap; (void)c; (void)func; return 0; }
 static inline int wee__tcache_holds(const struct cell *c) { (void)c; return 0; }
-static inline void wee__tcache_flush_mine(struct wee_heap *heap) { (void)heap; }
+static inline int wee__tcache_flush_mine(struct wee_heap *heap) { (void)heap; return 0; }
 static inline void wee__tcache_totals(size_t *cells, size_t *bytes)
 { *cells = 0; *bytes = 0; }
 #endif

@@ -188,10 +188,14 @@ int wee__tcache_push(struct wee_heap *heap, struct cell *c, const char *func)
     return 1;
 }
 
-void wee__tcache_flush_mine(struct wee_heap *heap)
+int wee__tcache_flush_mine(struct wee_heap *heap)
 {
-    if (cache.state == CACHE_READY)
-        give_back_all(heap, &cache);
+    size_t held = cache.cells;
+
+    if (cache.state != CACHE_READY || held == 0)
+        return 0;
+    give_back_all(heap, &cache);
+    return 1;
 }
 
 void wee__tcache_totals(size_t *cells, size_t *bytes)

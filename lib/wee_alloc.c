@@ -124,8 +124,10 @@ static struct cell *heap_alloc(struct wee_heap *heap, size_t size, size_t align)
     if (WEE_ALLOC_SIZE_CLASSES && size <= CLASS_MAX_CELL && align <= CELL_ALIGN)
         c = wee__class_pop(heap, size);
     while (!c && !(c = main_take(heap, size, align))) {
-        if (heap == &default_heap)
-            wee__tcache_flush_mine(heap);
+        /* Before growing, take back what this thread's cache and the
+         * size classes hold, and try again. */
+        if (heap == &default_heap && wee__tcache_flush_mine(heap))
+            continue;
         if (!wee__class_flush(heap) && wee__main_grow(heap, size, align) != 0) {
             heap->failed_requests++;
             return NULL;
