@@ -125,10 +125,11 @@ WEE_INTERNAL void wee__default_heap_unlock(void);
  * list (the lock is held). */
 WEE_INTERNAL void wee__heap_free(struct wee_heap *heap, struct cell *c);
 
-/* wee_realloc on the default heap, where a block that moves (or ptr NULL)
- * gets the power-of-two alignment `align` (at least CELL_ALIGN): the
- * drop-in malloc's realloc on hosts where max_align_t needs more than
+/* wee_calloc and wee_realloc on the default heap with the power-of-two
+ * alignment `align` (at least CELL_ALIGN) for a new block or one that
+ * moves: the drop-in malloc's, on hosts where max_align_t needs more than
  * CELL_ALIGN (lib/malloc.c). */
+WEE_INTERNAL void *wee__calloc_aligned(size_t nmemb, size_t size, size_t align);
 WEE_INTERNAL void *wee__realloc_aligned(void *ptr, size_t size, size_t align);
 
 /* ---- per-thread caches of the default heap: thread-cache.c ---- */

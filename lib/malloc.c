@@ -111,18 +111,8 @@ static void *plain_malloc(size_t size)
 
 static void *plain_calloc(size_t nmemb, size_t size)
 {
-    void *p;
-
-    if (!OVER_ALIGNED)
-        return wee_calloc(nmemb, size);
-    if (size && nmemb > SIZE_MAX / size) {
-        errno = ENOMEM;
-        return NULL;
-    }
-    p = wee_aligned_alloc(MALLOC_ALIGN, nmemb * size);
-    if (p)
-        memset(p, 0, nmemb * size);
-    return p;
+    return OVER_ALIGNED ? wee__calloc_aligned(nmemb, size, MALLOC_ALIGN)
+                        : wee_calloc(nmemb, size);
 }
 
 static void *plain_realloc(void *ptr, size_t size)

@@ -230,13 +230,14 @@ static int is_power_of_two(size_t x)
     return x && !(x & (x - 1));
 }
 
-static void *heap_calloc(struct wee_heap *heap, size_t nmemb, size_t size, const char *func)
+static void *heap_calloc(struct wee_heap *heap, size_t nmemb, size_t size, size_t align,
+                         const char *func)
 {
     void *p;
 
     if (size && nmemb > SIZE_MAX / size)
         return fail(heap, ENOMEM);
-    p = allocate(heap, nmemb * size, CELL_ALIGN, func);
+    p = allocate(heap, nmemb * size, align, func);
     if (p)
         memset(p, 0, nmemb * size);
     return p;
@@ -331,7 +332,7 @@ void *wee_malloc(size_t size)
 
 void *wee_calloc(size_t nmemb, size_t size)
 {
-    return heap_calloc(&default_heap, nmemb, size, "wee_calloc");
+    return heap_calloc(&default_heap, nmemb, size, CELL_ALIGN, "wee_calloc");
 }
 
 void wee_free(void *ptr)
@@ -343,6 +344,11 @@ void wee_free(void *ptr)
 void *wee_realloc(void *ptr, size_t size)
 {
     return heap_realloc(&default_heap, ptr, size, CELL_ALIGN, "wee_realloc");
+}
+
+void *wee__calloc_aligned(size_t nmemb, size_t size, size_t align)
+{
+    return heap_calloc(&default_heap, nmemb, size, align, "wee_calloc");
 }
 
 void *wee__realloc_aligned(void *ptr, size_t size, size_t align)
@@ -484,7 +490,7 @@ void *wee_heap_malloc(wee_heap *heap, size_t size)
 
 void *wee_heap_calloc(wee_heap *heap, size_t nmemb, size_t size)
 {
-    return heap_calloc(heap_or_default(heap), nmemb, size, "wee_heap_calloc");
+    return heap_calloc(heap_or_default(heap), nmemb, size, CELL_ALIGN, "wee_heap_calloc");
 }
 
 void *wee_heap_realloc(wee_heap *heap, void *ptr, size_t size)
