@@ -36,10 +36,10 @@ enum { CACHE_NEW, CACHE_READY, CACHE_OFF };
 
 struct thread_cache {
     struct cell *bins[TCACHE_CLASSES];
+    /* Written by the owner, read by other threads for the statistics:
+     * relaxed atomic stores and loads (set_count, wee__tcache_totals). */
     unsigned char count[TCACHE_CLASSES];
     unsigned char state;
-    /* Read by other threads for the statistics: relaxed atomics. */
-    size_t cells, bytes;
     /* Every thread's cache, linked under the default heap's lock. */
     struct thread_cache *next, **prev_next;
 };
@@ -70,10 +70,15 @@ static inline uintptr_t *key_of(struct cell *c)
     return (uintptr_t *)cell_payload(c) + 1;
 }
 
-static void note(struct thread_cache *tc, size_t cells, size_t bytes)
+/* Usable bytes of the cells of bin i. */
+static inline size_t bin_usable(size_t i)
 {
-    __atomic_store_n(&tc->cells, cells, __ATOMIC_RELAXED);
-    __atomic_store_n(&tc->bytes, bytes, __ATOMIC_RELAXED);
+    return (i + 2) * CELL_GRANULE - CELL_HEADER;
+}
+
+static inline void set_count(struct thread_cache *tc, size_t i, unsigned n)
+{
+    __atomic_store_n(&tc->count[i], (unsigned char)n, __ATOMIC_RELAXED);
 }
 
 struct cell *wee__tcache_pop(size_t size)
@@ -84,33 +89,36 @@ struct cell *wee__tcache_pop(size_t size)
     if (!c)
         return NULL;
     cache.bins[i] = *link_of(c);
-    cache.count[i]--;
+    set_count(&cache, i, cache.count[i] - 1u);
     *key_of(c) = 0;
-    note(&cache, cache.cells - 1, cache.bytes - (size - CELL_HEADER));
     return c;
 }
 
-/* Hand the first n cells of bin i back to the heap (lock held). */
-static void give_back(struct wee_heap *heap, struct thread_cache *tc, size_t i, unsigned n)
+/* Hand the first n cells of bin i back to the heap (lock held); how many
+ * there were. */
+static unsigned give_back(struct wee_heap *heap, struct thread_cache *tc, size_t i, unsigned n)
 {
-    size_t usable = (i + 2) * CELL_GRANULE - CELL_HEADER;
+    unsigned given = 0;
 
-    while (n-- && tc->bins[i]) {
+    while (given < n && tc->bins[i]) {
         struct cell *c = tc->bins[i];
         tc->bins[i] = *link_of(c);
-        tc->count[i]--;
+        set_count(tc, i, tc->count[i] - 1u);
         *key_of(c) = 0;
-        note(tc, tc->cells - 1, tc->bytes - usable);
         wee__heap_free(heap, c);
+        given++;
     }
+    return given;
 }
 
-static void give_back_all(struct wee_heap *heap, struct thread_cache *tc)
+static unsigned give_back_all(struct wee_heap *heap, struct thread_cache *tc)
 {
+    unsigned given = 0;
     size_t i;
 
     for (i = 0; i < TCACHE_CLASSES; i++)
-        give_back(heap, tc, i, TCACHE_DEPTH);
+        given += give_back(heap, tc, i, TCACHE_DEPTH);
+    return given;
 }
 
 /* Thread exit: everything goes back, and the cache leaves the list. */
@@ -183,30 +191,27 @@ int wee__tcache_push(struct wee_heap *heap, struct cell *c, const char *func)
     *link_of(c) = cache.bins[i];
     *key_of(c) = key();
     cache.bins[i] = c;
-    cache.count[i]++;
-    note(&cache, cache.cells + 1, cache.bytes + (size - CELL_HEADER));
+    set_count(&cache, i, cache.count[i] + 1u);
     return 1;
 }
 
 int wee__tcache_flush_mine(struct wee_heap *heap)
 {
-    size_t held = cache.cells;
-
-    if (cache.state != CACHE_READY || held == 0)
-        return 0;
-    give_back_all(heap, &cache);
-    return 1;
+    return cache.state == CACHE_READY && give_back_all(heap, &cache) != 0;
 }
 
 void wee__tcache_totals(size_t *cells, size_t *bytes)
 {
     const struct thread_cache *tc;
+    size_t i, n;
 
     *cells = *bytes = 0;
-    for (tc = all_caches; tc; tc = tc->next) {
-        *cells += __atomic_load_n(&tc->cells, __ATOMIC_RELAXED);
-        *bytes += __atomic_load_n(&tc->bytes, __ATOMIC_RELAXED);
-    }
+    for (tc = all_caches; tc; tc = tc->next)
+        for (i = 0; i < TCACHE_CLASSES; i++) {
+            n = __atomic_load_n(&tc->count[i], __ATOMIC_RELAXED);
+            *cells += n;
+            *bytes += n * bin_usable(i);
+        }
 }
 
 #else
