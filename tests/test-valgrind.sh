@@ -74,15 +74,20 @@ if ! awk -v lib="$in_library" '
     failed=1
 fi
 
+# expect_clean WHAT STATUS: memcheck, which wrote $log and exited with
+# STATUS, must have found nothing in WHAT.
+expect_clean() {
+    if [ "$2" -ne 0 ] || ! grep -q 'ERROR SUMMARY: 0 errors' "$log"; then
+        cat "$log"
+        echo "FAIL: memcheck found errors in $1 (status $2)"
+        failed=1
+    else
+        echo "$1 under memcheck: $(grep 'ERROR SUMMARY' "$log")"
+    fi
+}
+
 memcheck clean
-status=$?
-if [ "$status" -ne 0 ] || ! grep -q 'ERROR SUMMARY: 0 errors' "$log"; then
-    cat "$log"
-    echo "FAIL: memcheck found errors in a correct program (status $status)"
-    failed=1
-else
-    echo "clean run: $(grep 'ERROR SUMMARY' "$log")"
-fi
+expect_clean "a correct program" $?
 
 # Programs linked with the uninstalled shared library are libtool wrapper
 # scripts: libtool --mode=execute runs valgrind on the real program.
@@ -98,14 +103,7 @@ for test in "test-random 1 20000" test-api; do
     CK_FORK=no "${top_builddir:-.}/libtool" --mode=execute "$valgrind" \
         --tool=memcheck --leak-check=full --errors-for-leak-kinds=definite \
         --error-exitcode=99 --log-file="$log" "$program" "$@" > /dev/null 2>&1
-    status=$?
-    if [ "$status" -ne 0 ] || ! grep -q 'ERROR SUMMARY: 0 errors' "$log"; then
-        cat "$log"
-        echo "FAIL: memcheck found errors in tests/$test (status $status)"
-        failed=1
-    else
-        echo "$test under memcheck: $(grep 'ERROR SUMMARY' "$log")"
-    fi
+    expect_clean "tests/$test" $?
 done
 
 exit "$failed"
