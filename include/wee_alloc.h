@@ -8,12 +8,10 @@
  *
  * Terms used below:
  *   W        sizeof(void *): 4 on wasm32 and other 32-bit hosts, 8 on 64-bit.
- *   MIN_ALIGN  2*W (16 on 64-bit hosts, 8 on 32-bit hosts): every pointer
- *            returned by an allocating function is aligned to at least this.
- *            It is max_align_t's alignment, what C11's malloc guarantees, on
- *            64-bit hosts and armhf, but not on i386 and wasm32, where
- *            max_align_t needs 16: use wee_aligned_alloc(16, n) there for
- *            such data (the drop-in malloc, libwee_alloc_malloc, does).
+ *   MIN_ALIGN  the larger of 2*W and max_align_t's alignment, what C11's
+ *            malloc guarantees: 16 on 64-bit hosts, i386 and wasm32, 8 on
+ *            armhf and Cortex-M.  Every pointer returned by an allocating
+ *            function is aligned to at least this.
  *   block    the memory behind a pointer returned by wee_malloc and friends.
  *
  * Threads: every function may be called from any number of threads at once,
@@ -194,7 +192,7 @@ WEE_API void wee_stats(struct wee_stats *out);
 /* What wee_check() found: 0 when every invariant holds. */
 enum wee_check_result {
     WEE_CHECK_OK = 0,
-    WEE_CHECK_CELL_MISALIGNED,  /* a cell header is not on a MIN_ALIGN boundary */
+    WEE_CHECK_CELL_MISALIGNED,  /* a cell's payload is not on a MIN_ALIGN boundary */
     WEE_CHECK_CELL_LINKS,       /* a cell's neighbour does not point back to it */
     WEE_CHECK_CELL_SIZE,        /* a cell is smaller than the minimum or runs past its region */
     WEE_CHECK_FREE_NEIGHBOURS,  /* two adjacent free cells were not merged */
@@ -255,10 +253,12 @@ WEE_API wee_heap *wee_heap_new(void);
 /*
  * wee_heap_in - a heap inside the `len` bytes at `buf`.
  *
- * buf must be aligned to MIN_ALIGN and len large enough for the heap's own
- * state and one block (about 9 KiB on 64-bit hosts, 3 KiB on 32-bit ones);
- * otherwise NULL with errno = EINVAL.  The caller keeps the buffer alive and
- * untouched for as long as the heap is used.  O(1).
+ * buf must be aligned to 2*W and len large enough for the heap's own state
+ * and one block (about 9 KiB on 64-bit hosts, 3 KiB on 32-bit ones);
+ * otherwise NULL with errno = EINVAL.  Where MIN_ALIGN is more than 2*W,
+ * the heap starts at the first MIN_ALIGN boundary in the buffer.  The
+ * caller keeps the buffer alive and untouched for as long as the heap is
+ * used.  O(1).
  */
 WEE_API wee_heap *wee_heap_in(void *buf, size_t len);
 

@@ -26,7 +26,10 @@
  *                       ALLOCATED as far as the main list is concerned).
  *
  * A cell's size (header included) is next - cell: no size field is stored.
- * The payload starts right after the header, so it is 2W-aligned.
+ * The payload starts right after the header and is aligned to CELL_ALIGN,
+ * C11 malloc's alignment: two words, or max_align_t's where that is more.
+ * The two differ on i386 and wasm32 (8 and 16 bytes): there a header starts
+ * 8 bytes before a 16-byte boundary, and cell sizes are multiples of 16.
  *
  * A free cell on the main list keeps its bin links in the first two payload
  * words; a cell on a size-class list keeps one link in the first word.
@@ -52,10 +55,18 @@ struct free_cell {
 
 #define WORD            sizeof(void *)
 #define CELL_HEADER     (2 * WORD)          /* bytes before every payload */
-#define CELL_GRANULE    (2 * WORD)          /* every cell size is a multiple */
-#define CELL_ALIGN      CELL_GRANULE        /* MIN_ALIGN of the public header */
-#define CELL_MIN        (sizeof(struct free_cell))
-#define CELL_LOG2_GRANULE (WORD == 8 ? 4 : 3)
+#if defined(__STDC_VERSION__) && __STDC_VERSION__ >= 201112L
+#  define CELL_ALIGN    (_Alignof(max_align_t) > CELL_HEADER \
+                         ? _Alignof(max_align_t) : CELL_HEADER)
+#else
+#  define CELL_ALIGN    CELL_HEADER         /* C99 has no max_align_t */
+#endif
+#define CELL_GRANULE    CELL_ALIGN          /* every cell size is a multiple */
+/* n rounded up to a multiple of `to`, as a constant expression. */
+#define ROUND_UP(n, to) (((n) + (to) - 1) / (to) * (to))
+#define CELL_LOG2_GRANULE (CELL_GRANULE == 16 ? 4 : 3)
+/* A header and two links, in whole granules. */
+#define CELL_MIN        ROUND_UP(sizeof(struct free_cell), CELL_GRANULE)
 
 #define CELL_ALLOCATED  ((uintptr_t)1)
 #define CELL_SENTINEL   ((uintptr_t)2)
@@ -63,9 +74,10 @@ struct free_cell {
 #define CELL_FLAGS      ((uintptr_t)7)
 
 _Static_assert(sizeof(struct cell) == CELL_HEADER, "header is two words");
-_Static_assert(CELL_MIN == 2 * CELL_GRANULE, "minimum cell is two granules");
-_Static_assert(((size_t)1 << CELL_LOG2_GRANULE) == CELL_GRANULE, "granule log2");
-_Static_assert(CELL_ALIGN > CELL_FLAGS, "flags fit below the alignment");
+_Static_assert(((size_t)1 << CELL_LOG2_GRANULE) == CELL_GRANULE, "the granule is 8 or 16");
+_Static_assert(CELL_MIN % CELL_GRANULE == 0, "the minimum cell is whole granules");
+_Static_assert((CELL_HEADER & CELL_FLAGS) == 0 && CELL_ALIGN > CELL_FLAGS,
+               "cell addresses leave the flag bits free");
 
 /* Poison bytes written over freed memory when extra assertions are on. */
 #define POISON_MAIN     0x57
@@ -115,6 +127,12 @@ static inline void *cell_payload(struct cell *c)
 static inline struct cell *cell_of_payload(const void *p)
 {
     return (struct cell *)((uintptr_t)p - CELL_HEADER);
+}
+
+/* Is c where a cell may start: is its payload aligned? */
+static inline int cell_aligned(const struct cell *c)
+{
+    return (((uintptr_t)c + CELL_HEADER) & (CELL_ALIGN - 1)) == 0;
 }
 
 static inline size_t round_up(size_t n, size_t to)

@@ -412,16 +412,16 @@ int wee__heap_owns(const struct wee_heap *heap, const struct cell *c)
 
         if (c < first || c >= r->sentinel)
             continue;
-        if (!is_aligned(c, CELL_ALIGN))
+        if (!cell_aligned(c))
             return 0;
         next = cell_next(c);
         prev = cell_prev(c);
-        if (next <= c || next > r->sentinel || !is_aligned(next, CELL_ALIGN)
+        if (next <= c || next > r->sentinel || !cell_aligned(next)
             || next->prev_raw != (uintptr_t)c)
             return 0;
         if (!prev)
             return c == first;
-        return prev >= first && prev < c && is_aligned(prev, CELL_ALIGN)
+        return prev >= first && prev < c && cell_aligned(prev)
                && cell_next(prev) == c;
     }
     return 0;
@@ -442,12 +442,12 @@ static int check_cells(const struct wee_heap *heap, int poison, const void **whe
         struct cell *c = region_first(r);
         const struct cell *prev = NULL;
 
-        if (!is_aligned(r, CELL_ALIGN) || !is_aligned(r->sentinel, CELL_ALIGN))
+        if (!is_aligned(r, CELL_ALIGN) || !cell_aligned(r->sentinel))
             return FOUND(WEE_CHECK_CELL_MISALIGNED, r);
         for (;;) {
             struct cell *next;
 
-            if (!is_aligned(c, CELL_ALIGN))
+            if (!cell_aligned(c))
                 return FOUND(WEE_CHECK_CELL_MISALIGNED, c);
             if (c->prev_raw != (uintptr_t)prev)
                 return FOUND(WEE_CHECK_CELL_LINKS, c);
@@ -504,7 +504,7 @@ static int check_bins(const struct wee_heap *heap, size_t free_cells, const void
             for (fc = heap->bins[fl][sl]; fc; prev = fc, fc = fc->next_free) {
                 unsigned f, s;
 
-                if (++seen > free_cells || !is_aligned(fc, CELL_ALIGN)
+                if (++seen > free_cells || !cell_aligned(&fc->header)
                     || !cell_is_free(&fc->header) || fc->prev_free != prev)
                     return FOUND(WEE_CHECK_FREE_LIST, fc);
                 bin_of(cell_size(&fc->header), &f, &s);

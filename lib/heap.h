@@ -44,8 +44,8 @@ _Static_assert(BIN_SL_COUNT <= 32, "sl_bitmap holds every column");
  * waiting there are bounded (see size-classes.c), and the lists are emptied
  * into the main list before the heap grows, so they never make it grow.
  */
-#define CLASS_MAX_CELL  (CELL_HEADER + 256 * WORD)
-#define CLASS_COUNT     (CLASS_MAX_CELL / CELL_GRANULE - 1)
+#define CLASS_MAX_CELL  ROUND_UP(CELL_HEADER + 256 * WORD, CELL_GRANULE)
+#define CLASS_COUNT     ((CLASS_MAX_CELL - CELL_MIN) / CELL_GRANULE + 1)
 
 /*
  * A region is one run of memory from the backend:
@@ -59,7 +59,8 @@ struct region {
     struct cell *sentinel;    /* the region's end marker */
 };
 
-_Static_assert(sizeof(struct region) % CELL_ALIGN == 0, "cells after it stay aligned");
+_Static_assert((sizeof(struct region) + CELL_HEADER) % CELL_ALIGN == 0,
+               "the first cell's payload is aligned when the region is");
 
 static inline struct cell *region_first(const struct region *r)
 {
@@ -96,8 +97,20 @@ struct wee_heap {
  * n must not exceed WEE_MAX_REQUEST. */
 static inline size_t cell_size_for(size_t n)
 {
-    size_t size = round_up(n, CELL_GRANULE) + CELL_HEADER;
+    size_t size = round_up(n + CELL_HEADER, CELL_GRANULE);
     return size < CELL_MIN ? CELL_MIN : size;
+}
+
+/* The index of a cell size (a multiple of CELL_GRANULE, at least CELL_MIN)
+ * in the size-class and thread-cache lists; size_of_index is its inverse. */
+static inline size_t index_of_size(size_t size)
+{
+    return (size - CELL_MIN) >> CELL_LOG2_GRANULE;
+}
+
+static inline size_t size_of_index(size_t i)
+{
+    return CELL_MIN + (i << CELL_LOG2_GRANULE);
 }
 
 /* The public function a fatal message names: the one being served. */
@@ -125,13 +138,6 @@ WEE_INTERNAL void wee__default_heap_unlock(void);
  * list (the lock is held). */
 WEE_INTERNAL void wee__heap_free(struct wee_heap *heap, struct cell *c);
 
-/* wee_calloc and wee_realloc on the default heap with the power-of-two
- * alignment `align` (at least CELL_ALIGN) for a new block or one that
- * moves: the drop-in malloc's, on hosts where max_align_t needs more than
- * CELL_ALIGN (lib/malloc.c). */
-WEE_INTERNAL void *wee__calloc_aligned(size_t nmemb, size_t size, size_t align);
-WEE_INTERNAL void *wee__realloc_aligned(void *ptr, size_t size, size_t align);
-
 /* ---- per-thread caches of the default heap: thread-cache.c ---- */
 
 /*
@@ -142,7 +148,7 @@ WEE_INTERNAL void *wee__realloc_aligned(void *ptr, size_t size, size_t align);
  * subtract what the caches hold.
  */
 #define TCACHE_MAX_CELL 512
-#define TCACHE_CLASSES  (TCACHE_MAX_CELL / CELL_GRANULE - 1)
+#define TCACHE_CLASSES  ((TCACHE_MAX_CELL - CELL_MIN) / CELL_GRANULE + 1)
 #define TCACHE_DEPTH    8
 
 #if WEE_THREAD_CACHE

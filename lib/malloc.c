@@ -86,40 +86,11 @@ WEE_MALLOC_API void free_sized(void *ptr, size_t size);
 WEE_MALLOC_API void free_aligned_sized(void *ptr, size_t alignment, size_t size);
 
 /*
- * The alignment of every pointer: what C11 asks of malloc, max_align_t's.
- * wee_alloc's cells give 2 * sizeof(void *) (CELL_ALIGN, MIN_ALIGN of
- * wee_alloc.h), which is max_align_t's on 64-bit hosts and armhf; on i386
- * and wasm32 max_align_t needs 16 (for _Float128, long double, SSE types)
- * against 8, so there every block is asked for with that alignment, as
- * glibc's and wasi-libc's malloc give it.  Compiled as C99, where there is
- * no max_align_t, the cells' alignment is all it gives.
+ * The alignment of every pointer: what C11 asks of malloc, max_align_t's,
+ * which is what wee_alloc's cells give (CELL_ALIGN, MIN_ALIGN of
+ * wee_alloc.h): 16 on 64-bit hosts, i386 and wasm32, 8 on armhf.
  */
-#if defined(__STDC_VERSION__) && __STDC_VERSION__ >= 201112L
-#  define MAX_ALIGN_T_ALIGN _Alignof(max_align_t)
-#else
-#  define MAX_ALIGN_T_ALIGN CELL_ALIGN
-#endif
-#define MALLOC_ALIGN (MAX_ALIGN_T_ALIGN > CELL_ALIGN ? MAX_ALIGN_T_ALIGN : CELL_ALIGN)
-#define OVER_ALIGNED (MALLOC_ALIGN > CELL_ALIGN)
-
-/* ---- malloc, calloc and realloc at MALLOC_ALIGN ---- */
-
-static void *plain_malloc(size_t size)
-{
-    return OVER_ALIGNED ? wee_aligned_alloc(MALLOC_ALIGN, size) : wee_malloc(size);
-}
-
-static void *plain_calloc(size_t nmemb, size_t size)
-{
-    return OVER_ALIGNED ? wee__calloc_aligned(nmemb, size, MALLOC_ALIGN)
-                        : wee_calloc(nmemb, size);
-}
-
-static void *plain_realloc(void *ptr, size_t size)
-{
-    return OVER_ALIGNED ? wee__realloc_aligned(ptr, size, MALLOC_ALIGN)
-                        : wee_realloc(ptr, size);
-}
+#define MALLOC_ALIGN CELL_ALIGN
 
 /* ---- alignment helpers ---- */
 
@@ -130,7 +101,7 @@ static void *align_alloc(size_t alignment, size_t size)
     size_t a;
 
     if (alignment <= MALLOC_ALIGN)
-        return plain_malloc(size);
+        return wee_malloc(size);
     if (alignment > SIZE_MAX / 2 + 1) {
         errno = EINVAL;
         return NULL;
@@ -145,7 +116,7 @@ static void *align_alloc(size_t alignment, size_t size)
 void *malloc(size_t size)
 {
     count(F_MALLOC);
-    return plain_malloc(size);
+    return wee_malloc(size);
 }
 
 void free(void *ptr)
@@ -157,13 +128,13 @@ void free(void *ptr)
 void *calloc(size_t nmemb, size_t size)
 {
     count(F_CALLOC);
-    return plain_calloc(nmemb, size);
+    return wee_calloc(nmemb, size);
 }
 
 void *realloc(void *ptr, size_t size)
 {
     count(F_REALLOC);
-    return plain_realloc(ptr, size);
+    return wee_realloc(ptr, size);
 }
 
 void *reallocarray(void *ptr, size_t nmemb, size_t size)
@@ -173,7 +144,7 @@ void *reallocarray(void *ptr, size_t nmemb, size_t size)
         errno = ENOMEM;
         return NULL;
     }
-    return plain_realloc(ptr, nmemb * size);
+    return wee_realloc(ptr, nmemb * size);
 }
 
 void *aligned_alloc(size_t alignment, size_t size)
@@ -255,12 +226,12 @@ WEE_MALLOC_API void __libc_free(void *ptr);
 
 void *__libc_malloc(size_t size)
 {
-    return plain_malloc(size);
+    return wee_malloc(size);
 }
 
 void *__libc_calloc(size_t nmemb, size_t size)
 {
-    return plain_calloc(nmemb, size);
+    return wee_calloc(nmemb, size);
 }
 
 void __libc_free(void *ptr)

@@ -27,7 +27,7 @@
 
 static inline size_t class_index(size_t size)
 {
-    return (size >> CELL_LOG2_GRANULE) - 2;
+    return index_of_size(size);
 }
 
 static inline struct cell **class_link(struct cell *c)

@@ -57,7 +57,7 @@ static inline uintptr_t key(void)
 
 static inline size_t bin_index(size_t size)
 {
-    return (size >> CELL_LOG2_GRANULE) - 2;
+    return index_of_size(size);
 }
 
 static inline struct cell **link_of(struct cell *c)
@@ -73,7 +73,7 @@ static inline uintptr_t *key_of(struct cell *c)
 /* Usable bytes of the cells of bin i. */
 static inline size_t bin_usable(size_t i)
 {
-    return (i + 2) * CELL_GRANULE - CELL_HEADER;
+    return size_of_index(i) - CELL_HEADER;
 }
 
 static inline void set_count(struct thread_cache *tc, size_t i, unsigned n)

@@ -230,31 +230,26 @@ static int is_power_of_two(size_t x)
     return x && !(x & (x - 1));
 }
 
-static void *heap_calloc(struct wee_heap *heap, size_t nmemb, size_t size, size_t align,
-                         const char *func)
+static void *heap_calloc(struct wee_heap *heap, size_t nmemb, size_t size, const char *func)
 {
     void *p;
 
     if (size && nmemb > SIZE_MAX / size)
         return fail(heap, ENOMEM);
-    p = allocate(heap, nmemb * size, align, func);
+    p = allocate(heap, nmemb * size, CELL_ALIGN, func);
     if (p)
         memset(p, 0, nmemb * size);
     return p;
 }
 
-/* A block moved by realloc is aligned to `align` (CELL_ALIGN, or more for
- * the drop-in malloc where max_align_t asks for more); one resized in
- * place keeps its address. */
-static void *heap_realloc(struct wee_heap *heap, void *ptr, size_t size, size_t align,
-                          const char *func)
+static void *heap_realloc(struct wee_heap *heap, void *ptr, size_t size, const char *func)
 {
     struct cell *c;
     size_t want, have;
     void *moved;
 
     if (!ptr)
-        return allocate(heap, size, align, func);
+        return allocate(heap, size, CELL_ALIGN, func);
     if (size == 0) {
         release_user(heap, ptr, func);
         return NULL;
@@ -271,7 +266,7 @@ static void *heap_realloc(struct wee_heap *heap, void *ptr, size_t size, size_t 
     } else if (!wee__main_grow_in_place(heap, c, want)) {
         unlock(heap, func);
         /* Move: the old block stays ours until the copy is done. */
-        moved = allocate(heap, size, align, func);
+        moved = allocate(heap, size, CELL_ALIGN, func);
         if (moved) {
             memcpy(moved, ptr, have - CELL_HEADER);
             release_user(heap, ptr, func);
@@ -332,7 +327,7 @@ void *wee_malloc(size_t size)
 
 void *wee_calloc(size_t nmemb, size_t size)
 {
-    return heap_calloc(&default_heap, nmemb, size, CELL_ALIGN, "wee_calloc");
+    return heap_calloc(&default_heap, nmemb, size, "wee_calloc");
 }
 
 void wee_free(void *ptr)
@@ -343,17 +338,7 @@ void wee_free(void *ptr)
 
 void *wee_realloc(void *ptr, size_t size)
 {
-    return heap_realloc(&default_heap, ptr, size, CELL_ALIGN, "wee_realloc");
-}
-
-void *wee__calloc_aligned(size_t nmemb, size_t size, size_t align)
-{
-    return heap_calloc(&default_heap, nmemb, size, align, "wee_calloc");
-}
-
-void *wee__realloc_aligned(void *ptr, size_t size, size_t align)
-{
-    return heap_realloc(&default_heap, ptr, size, align, "wee_realloc");
+    return heap_realloc(&default_heap, ptr, size, "wee_realloc");
 }
 
 void *wee_aligned_alloc(size_t alignment, size_t size)
@@ -474,13 +459,16 @@ wee_heap *wee_heap_new(void)
 
 wee_heap *wee_heap_in(void *buf, size_t len)
 {
-    len &= ~(CELL_ALIGN - 1);
-    if (!buf || ((uintptr_t)buf & (CELL_ALIGN - 1)) != 0
-        || len < HEAP_STATE_BYTES + REGION_MIN_BYTES) {
+    /* Two words of alignment are asked for; where blocks need more (i386,
+     * wasm32), the heap starts at the next CELL_ALIGN boundary. */
+    size_t skip = (size_t)(round_up((uintptr_t)buf, CELL_ALIGN) - (uintptr_t)buf);
+
+    if (!buf || ((uintptr_t)buf & (CELL_HEADER - 1)) != 0 || len < skip
+        || ((len - skip) & ~(CELL_ALIGN - 1)) < HEAP_STATE_BYTES + REGION_MIN_BYTES) {
         errno = EINVAL;
         return NULL;
     }
-    return heap_init(buf, len, 1);
+    return heap_init((char *)buf + skip, (len - skip) & ~(CELL_ALIGN - 1), 1);
 }
 
 void *wee_heap_malloc(wee_heap *heap, size_t size)
@@ -490,12 +478,12 @@ void *wee_heap_malloc(wee_heap *heap, size_t size)
 
 void *wee_heap_calloc(wee_heap *heap, size_t nmemb, size_t size)
 {
-    return heap_calloc(heap_or_default(heap), nmemb, size, CELL_ALIGN, "wee_heap_calloc");
+    return heap_calloc(heap_or_default(heap), nmemb, size, "wee_heap_calloc");
 }
 
 void *wee_heap_realloc(wee_heap *heap, void *ptr, size_t size)
 {
-    return heap_realloc(heap_or_default(heap), ptr, size, CELL_ALIGN, "wee_heap_realloc");
+    return heap_realloc(heap_or_default(heap), ptr, size, "wee_heap_realloc");
 }
 
 void wee_heap_free(wee_heap *heap, void *ptr)

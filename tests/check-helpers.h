@@ -13,6 +13,7 @@
 #include "config.h"
 
 #include <check.h>
+#include <stddef.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -22,7 +23,8 @@
 
 /* The contract's terms, spelled as the header spells them. */
 #define TEST_W          (sizeof(void *))
-#define TEST_MIN_ALIGN  (2 * sizeof(void *))
+#define TEST_MIN_ALIGN  (_Alignof(max_align_t) > 2 * sizeof(void *) \
+                         ? _Alignof(max_align_t) : 2 * sizeof(void *))
 #define TEST_HEADER     (2 * sizeof(void *))
 
 /* A value errno never takes, to see whether a call touched errno. */

@@ -40,8 +40,7 @@
 #  define LATER_ALIGNED_ALLOC 0
 #endif
 /* What C11 asks of malloc, and glibc gives: max_align_t's alignment (16 on
- * x86-64, i386 and arm64, 8 on armhf), which can be more than wee_alloc's
- * cells give (2 * sizeof(void *): 8 on i386). */
+ * x86-64, i386 and arm64, 8 on armhf). */
 #define MIN_ALIGN _Alignof(max_align_t)
 
 static void *(*volatile f_malloc)(size_t) = malloc;

@@ -14,7 +14,7 @@
  * Free of an allocation that has not happened yet is an error too.
  *
  * While replaying, every block is checked as tests/test-random.c checks
- * them: the pointer is aligned to 2 * sizeof(void *), the usable size is
+ * them: the pointer is aligned to MIN_ALIGN (wee_alloc.h), the usable size is
  * at least the request, the whole usable size is filled with a pattern
  * derived from the allocation number and verified before the block is
  * freed and at the end (so two blocks that overlap are caught), and every
@@ -43,7 +43,8 @@
 
 #include "wee_alloc.h"
 
-#define MIN_ALIGN     (2 * sizeof(void *))
+#define MIN_ALIGN     (_Alignof(max_align_t) > 2 * sizeof(void *) \
+                       ? _Alignof(max_align_t) : 2 * sizeof(void *))
 #define CHECK_EVERY   1000u
 #define MAX_LINE      256
 

@@ -9,8 +9,8 @@
  *   live[i] = { pointer, requested size, usable size, alignment, id }
  *
  * What is checked, on every operation:
- *   - every pointer is aligned to MIN_ALIGN (2 * sizeof(void *)) or to the
- *     alignment that was asked for;
+ *   - every pointer is aligned to MIN_ALIGN (the larger of 2 * sizeof(void *)
+ *     and max_align_t's alignment) or to the alignment that was asked for;
  *   - wee_malloc_usable_size() is at least the requested size;
  *   - a new block overlaps no live block (zero-size blocks count as one
  *     byte, so their pointers must be unique too);
@@ -43,7 +43,8 @@
 #include "wee_alloc.h"
 
 #define WORD_BYTES   (sizeof(void *))
-#define MIN_ALIGN    (2 * WORD_BYTES)
+#define MIN_ALIGN    (_Alignof(max_align_t) > 2 * WORD_BYTES \
+                      ? _Alignof(max_align_t) : 2 * WORD_BYTES)
 
 /*
  * With extra assertions every operation walks the heap, so the default run

@@ -74,7 +74,10 @@
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
 #define WORD_BYTES  sizeof(void *)
-#define MIN_ALIGN   (2 * WORD_BYTES)
+#define MIN_ALIGN   (_Alignof(max_align_t) > 2 * WORD_BYTES \
+                     ? _Alignof(max_align_t) : 2 * WORD_BYTES)
+/* What wee_heap_in asks of a buffer (the heap inside aligns itself). */
+#define HEAP_IN_ALIGN (2 * WORD_BYTES)
 #define SIZE_BITS   (8 * sizeof(size_t))
 #define KIB         ((size_t)1024)
 #define MIB         (KIB * KIB)
@@ -731,14 +734,14 @@ static void op_heap_in(void)
             fail("wee_heap_in(%p, %zu) failed with errno %d, expected EINVAL",
                  (void *)buf->start, len, errno);
         /* A misaligned buffer must be refused; a large aligned one not. */
-        if (misalign % MIN_ALIGN == 0 && len >= 64 * KIB)
+        if (misalign % HEAP_IN_ALIGN == 0 && len >= 64 * KIB)
             fail("wee_heap_in(%p, %zu) refused an aligned 64 KiB buffer",
                  (void *)buf->start, len);
         return;
     }
-    if (misalign % MIN_ALIGN != 0)
+    if (misalign % HEAP_IN_ALIGN != 0)
         fail("wee_heap_in accepted %p, which is not aligned to %zu",
-             (void *)buf->start, MIN_ALIGN);
+             (void *)buf->start, HEAP_IN_ALIGN);
     if (len < KIB)
         fail("wee_heap_in accepted %zu bytes, too few for its state and a block", len);
     if ((unsigned char *)heap < buf->start || (unsigned char *)heap >= buf->start + len)
