@@ -21,13 +21,27 @@
 #  define MAP_ANONYMOUS MAP_ANON
 #endif
 
-void *wee__backend_grow(size_t bytes, void *hint)
+void *wee__backend_grow(size_t bytes, void *hint, int exact)
 {
-    /* The hint asks for the pages right after the newest region, so the
-     * core can join them to it; the kernel is free to put them elsewhere. */
-    void *p = mmap(hint, bytes, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+    /* The hint asks for the pages next to the newest region, so the core
+     * can join them to it; the kernel is free to put them elsewhere,
+     * unless MAP_FIXED_NOREPLACE (Linux 4.17) says that only there will
+     * do.  Older kernels take that flag for a hint too: hence the check. */
+    int flags = MAP_PRIVATE | MAP_ANONYMOUS;
+    void *p;
 
-    return p == MAP_FAILED ? NULL : p;
+#ifdef MAP_FIXED_NOREPLACE
+    if (exact)
+        flags |= MAP_FIXED_NOREPLACE;
+#endif
+    p = mmap(hint, bytes, PROT_READ | PROT_WRITE, flags, -1, 0);
+    if (p == MAP_FAILED)
+        return NULL;
+    if (exact && p != hint) {
+        munmap(p, bytes);
+        return NULL;
+    }
+    return p;
 }
 
 #if WEE_THREAD_CACHE

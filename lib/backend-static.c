@@ -54,17 +54,16 @@ static unsigned char arena[WEE_STATIC_ARRAY_BYTES];
 /* Bytes of the array given out so far (called with the heap's lock held). */
 static size_t arena_used;
 
-void *wee__backend_grow(size_t bytes, void *hint)
+void *wee__backend_grow(size_t bytes, void *hint, int exact)
 {
     uintptr_t start = ((uintptr_t)arena + ARENA_ALIGN - 1) & ~(uintptr_t)(ARENA_ALIGN - 1);
     size_t room = (size_t)((uintptr_t)arena + sizeof arena - start);
     void *p;
 
-    (void)hint;
     room -= room % WEE_PAGE_BYTES;
-    if (bytes > room - arena_used)
-        return NULL;
     p = (void *)(start + arena_used);
+    if (bytes > room - arena_used || (exact && p != hint))
+        return NULL;
     arena_used += bytes;
     return p;
 }

@@ -6,7 +6,7 @@
  * Windows reserves address space in units of its allocation granularity,
  * 64 KiB on every version, the same as the heap's page, so each grant is
  * reserved and committed in one call and nothing is lost to rounding.  The
- * core's hint (the end of the newest region) is tried first, so that
+ * core's hint (next to the newest region) is tried first, so that
  * consecutive grants usually join into one region; when that address is
  * taken, Windows chooses.
  *
@@ -28,13 +28,13 @@
 #include "backend.h"
 #include "fatal-message.h"
 
-void *wee__backend_grow(size_t bytes, void *hint)
+void *wee__backend_grow(size_t bytes, void *hint, int exact)
 {
     void *p = NULL;
 
     if (hint)
         p = VirtualAlloc(hint, bytes, MEM_RESERVE | MEM_COMMIT, PAGE_READWRITE);
-    if (!p)
+    if (!p && !exact)
         p = VirtualAlloc(NULL, bytes, MEM_RESERVE | MEM_COMMIT, PAGE_READWRITE);
     return p;
 }

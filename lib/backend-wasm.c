@@ -65,13 +65,16 @@ static void let_libc_malloc_start(void)
 }
 #endif
 
-void *wee__backend_grow(size_t bytes, void *hint)
+void *wee__backend_grow(size_t bytes, void *hint, int exact)
 {
     size_t old_pages;
 
     let_libc_malloc_start();
+    /* memory.grow always extends the end of memory: that is the hint
+     * unless some other code grew it since. */
+    if (exact && __builtin_wasm_memory_size(0) * WEE_PAGE_BYTES != (size_t)hint)
+        return NULL;
     old_pages = __builtin_wasm_memory_grow(0, bytes / WEE_PAGE_BYTES);
-    (void)hint;
     if (old_pages == SIZE_MAX)
         return NULL;
     return (void *)(old_pages * WEE_PAGE_BYTES);

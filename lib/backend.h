@@ -44,11 +44,15 @@
  * wee__backend_grow - get `bytes` (a multiple of WEE_PAGE_BYTES) of fresh,
  * readable and writable memory, aligned to at least 16 bytes.
  *
- * `hint` is where the heap's newest region ends: a backend that can place
- * the new memory there should, so the core can join the two.  Returns NULL
- * when no memory can be had.  Called with the heap's lock held.
+ * `hint` is where the core would like the memory: right after the heap's
+ * newest region, or right before it (where mmap tends to put it anyway),
+ * so that the two join.  A backend that can place it there should.  With
+ * `exact`, memory anywhere else is of no use to the core: the backend
+ * then returns NULL, taking nothing, unless the memory is at `hint`.
+ * Returns NULL when no memory can be had.  Called with the backend's lock
+ * held.
  */
-WEE_INTERNAL void *wee__backend_grow(size_t bytes, void *hint);
+WEE_INTERNAL void *wee__backend_grow(size_t bytes, void *hint, int exact);
 
 /*
  * Per-thread caches of small blocks (thread-cache.c) need to run code when

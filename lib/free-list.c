@@ -317,12 +317,12 @@ void wee__backend_unlock(void)
     wee__lock_release(&backend_lock);
 }
 
-void *wee__backend_grow_locked(size_t bytes, void *hint)
+void *wee__backend_grow_locked(size_t bytes, void *hint, int exact)
 {
     void *base;
 
     wee__backend_lock();
-    base = wee__backend_grow(bytes, hint);
+    base = wee__backend_grow(bytes, hint, exact);
     wee__backend_unlock();
     return base;
 }
@@ -371,30 +371,43 @@ void wee__main_add_memory(struct wee_heap *heap, char *base, size_t bytes)
 int wee__main_grow(struct wee_heap *heap, size_t size, size_t align)
 {
     struct region *r = heap->regions;
-    char *hint = r ? (char *)r->sentinel + CELL_HEADER : NULL;
-    /* Room for the cell, its alignment, a region record and a sentinel. */
-    size_t need = round_up(size + (align > CELL_ALIGN ? 2 * align : 0)
-                           + sizeof(struct region) + CELL_HEADER, WEE_PAGE_BYTES);
-    /* Grow by an eighth of what we have (at most 1 MiB) to spare the
-     * backend many small calls without overshooting the live data much. */
-    size_t step = heap->backend_bytes / 8;
+    size_t cell = size + (align > CELL_ALIGN ? 2 * align : 0);
+    /* A region of its own: the cell, a region record and a sentinel.
+     * Nothing beyond the request: every page taken stays the heap's for
+     * good, so the heap grows by what the request needs, in whole pages. */
+    size_t need = round_up(cell + sizeof(struct region) + CELL_HEADER, WEE_PAGE_BYTES);
     size_t bytes = need;
+    char *after = r ? (char *)r->sentinel + CELL_HEADER : NULL;
+    char *at = after;
+    int exact = 0;
     char *base;
 
     if (heap->in_buffer)
         return -1;
-    if (step > 16 * WEE_PAGE_BYTES)
-        step = 16 * WEE_PAGE_BYTES;
-    if (bytes < step)
-        bytes = round_up(step, WEE_PAGE_BYTES);
+    if (r) {
+        /*
+         * Pages right after the newest region merge with its free last
+         * cell, pages right before it (where mmap puts new mappings) with
+         * its free first cell: then only the rest of the cell has to be
+         * new (and with no free cell there, the pages alone hold it,
+         * without a region record).  Only there will such a run do, so
+         * it is asked for there or not at all.
+         */
+        struct cell *end = WEE_BACKEND_MAY_PLACE_BELOW ? region_first(r) : cell_prev(r->sentinel);
+        size_t room = cell_is_free(end) ? cell_size(end) : 0;
 
-    base = wee__backend_grow_locked(bytes, hint);
-    if (!base && bytes > need) {
-        bytes = need;
-        base = wee__backend_grow_locked(bytes, hint);
+        bytes = round_up(cell > room ? cell - room : 1, WEE_PAGE_BYTES);
+        if (WEE_BACKEND_MAY_PLACE_BELOW)
+            at = (uintptr_t)r > bytes ? (char *)((uintptr_t)r - bytes) : NULL;
+        exact = at != NULL;
     }
-    if (!base)
-        return -1;
+    while (!(base = wee__backend_grow_locked(bytes, at, exact))) {
+        if (!exact)
+            return -1;
+        bytes = need;
+        at = after;
+        exact = 0;
+    }
     heap->backend_bytes += bytes;
     wee__main_add_memory(heap, base, bytes);
     return 0;

@@ -205,7 +205,7 @@ WEE_INTERNAL void wee__main_add_memory(struct wee_heap *heap, char *base, size_t
 
 /* The backend is shared by every heap: calls to it are serialised by a
  * lock of its own, taken after a heap's lock, never before. */
-WEE_INTERNAL void *wee__backend_grow_locked(size_t bytes, void *hint);
+WEE_INTERNAL void *wee__backend_grow_locked(size_t bytes, void *hint, int exact);
 WEE_INTERNAL void wee__backend_lock(void);
 WEE_INTERNAL void wee__backend_unlock(void);
 

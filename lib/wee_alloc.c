@@ -448,7 +448,7 @@ wee_heap *wee_heap_default(void)
 wee_heap *wee_heap_new(void)
 {
     size_t bytes = round_up(HEAP_STATE_BYTES + REGION_MIN_BYTES, WEE_PAGE_BYTES);
-    char *base = wee__backend_grow_locked(bytes, NULL);
+    char *base = wee__backend_grow_locked(bytes, NULL, 0);
 
     if (!base) {
         errno = ENOMEM;

@@ -47,12 +47,11 @@ static int must_fail(size_t request)
     return fail_mode == FAULT_FROM_N ? request >= fail_at : request == fail_at;
 }
 
-void *wee__backend_grow(size_t bytes, void *hint)
+void *wee__backend_grow(size_t bytes, void *hint, int exact)
 {
     size_t gap = leave_gaps && arena_used ? WEE_PAGE_BYTES : 0;
     void *p;
 
-    (void)hint;
     requests++;
     if (bytes % WEE_PAGE_BYTES != 0)
         wee__fatal("wee__backend_grow", "asked for a size that is not whole pages",
@@ -63,6 +62,10 @@ void *wee__backend_grow(size_t bytes, void *hint)
         return NULL;
     }
     p = arena + arena_used + gap;
+    /* The room after the heap is not free (a gap would be left): no
+     * refusal, just not there. */
+    if (exact && p != hint)
+        return NULL;
     arena_used += gap + bytes;
     granted += bytes;
     return p;

@@ -382,6 +382,41 @@ START_TEST(test_small_live_set_churn_keeps_backend_bytes_small)
 }
 END_TEST
 
+/* A block that outgrows a fresh heap takes only the pages it lacks: the
+ * new pages join the heap's free cell (earlier versions took a whole
+ * region's worth).  The static array and wasm memory always place them
+ * right after the heap; mmap, right before it when that room is free,
+ * which it need not be (the kernel may have put the first page in a hole
+ * between other mappings): then the block gets a region of its own. */
+START_TEST(test_growth_takes_only_the_pages_a_block_lacks)
+{
+    const size_t page = 64 * 1024;
+    wee_heap *heap = wee_heap_new();
+    struct wee_stats s;
+    void *p;
+
+    ck_assert_ptr_nonnull(heap);
+    wee_heap_stats(heap, &s);
+    ck_assert_uint_eq(s.backend_bytes, page);
+    /* More than the free cell of the first page, less than it and a page. */
+    p = wee_heap_malloc(heap, s.largest_free_cell + page / 2);
+    ck_assert_ptr_nonnull(p);
+    touch(p, s.largest_free_cell + page / 2);
+    wee_heap_stats(heap, &s);
+    if (WEE_ALLOC_BACKEND_STATIC || WEE_ALLOC_BACKEND_WASM)
+        ck_assert_msg(s.backend_bytes == 2 * page,
+                      "%zu backend bytes for a block that lacked less than a page "
+                      "(expected %zu)", s.backend_bytes, 2 * page);
+    else
+        ck_assert_msg(s.backend_bytes == 2 * page || s.backend_bytes == 3 * page,
+                      "%zu backend bytes for a block that lacked less than a page "
+                      "(expected %zu, or %zu when the room before the heap was taken)",
+                      s.backend_bytes, 2 * page, 3 * page);
+    ck_assert_int_eq(wee_heap_check(heap, NULL), WEE_CHECK_OK);
+    wee_heap_free(heap, p);
+}
+END_TEST
+
 int
 main(void)
 {
@@ -399,6 +434,7 @@ main(void)
     tcase_add_test(tc, test_small_block_churn_with_survivors_stays_bounded);
     tcase_add_test(tc, test_mixed_size_churn_stays_within_twice_peak_in_use);
     tcase_add_test(tc, test_small_live_set_churn_keeps_backend_bytes_small);
+    tcase_add_test(tc, test_growth_takes_only_the_pages_a_block_lacks);
     suite_add_tcase(s, tc);
     return run_suite(sr);
 }
