@@ -38,6 +38,21 @@ static void *symbol(void *handle, const char *name)
     return p;
 }
 
+/* dlopen the library at `path` and look up wee_malloc and wee_free; `when`
+ * names the attempt in a failure message. */
+static void *open_library(const char *path, const char *when)
+{
+    void *handle = dlopen(path, RTLD_NOW | RTLD_LOCAL);
+
+    if (!handle) {
+        fprintf(stderr, "dlclose: dlopen %s: %s\n", when, dlerror());
+        exit(1);
+    }
+    lib_malloc = (malloc_fn *)symbol(handle, "wee_malloc");
+    lib_free = (free_fn *)symbol(handle, "wee_free");
+    return handle;
+}
+
 static void *worker(void *arg)
 {
     void *blocks[64];
@@ -72,14 +87,7 @@ int main(int argc, char **argv)
         fprintf(stderr, "usage: dlclose PATH-TO-libwee_alloc.so\n");
         return 2;
     }
-    handle = dlopen(argv[1], RTLD_NOW | RTLD_LOCAL);
-    if (!handle) {
-        fprintf(stderr, "dlclose: dlopen: %s\n", dlerror());
-        return 1;
-    }
-    lib_malloc = (malloc_fn *)symbol(handle, "wee_malloc");
-    lib_free = (free_fn *)symbol(handle, "wee_free");
-
+    handle = open_library(argv[1], "first");
     if (pthread_create(&thread, NULL, worker, NULL) != 0) {
         fprintf(stderr, "dlclose: pthread_create failed\n");
         return 1;
@@ -105,13 +113,7 @@ int main(int argc, char **argv)
 
     /* Opened again: the same heap, which the exited thread's cache went
      * back to, still works and is consistent. */
-    handle = dlopen(argv[1], RTLD_NOW | RTLD_LOCAL);
-    if (!handle) {
-        fprintf(stderr, "dlclose: dlopen again: %s\n", dlerror());
-        return 1;
-    }
-    lib_malloc = (malloc_fn *)symbol(handle, "wee_malloc");
-    lib_free = (free_fn *)symbol(handle, "wee_free");
+    handle = open_library(argv[1], "again");
     check = (check_fn *)symbol(handle, "wee_check");
     p = lib_malloc(100);
     if (!p) {
