@@ -82,7 +82,7 @@ struct wee_heap {
     /* Regions of memory from the backend, newest first. */
     struct region *regions;
 
-    /* Size-class lists, indexed by cell size in granules minus two. */
+    /* Size-class lists, indexed by index_of_size (the smallest cell first). */
     struct cell *classes[WEE_ALLOC_SIZE_CLASSES ? CLASS_COUNT : 1];
     size_t class_bytes;           /* bytes of cells waiting on class lists */
 

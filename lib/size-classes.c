@@ -8,7 +8,7 @@
  * ALLOCATED to the main list (so neighbours never merge into them) and carry
  * CELL_CACHED; their first payload word links the list:
  *
- *   classes[size / granule - 2] -> cell -> cell -> NULL
+ *   classes[index_of_size(size)] -> cell -> cell -> NULL
  *
  * Unlike the original, whose class chunks were never given back (22-44 MiB
  * with every class in use), the bytes waiting here are bounded: a push that
@@ -25,11 +25,6 @@
 /* The cache may hold an eighth of the bytes in use, and at least this. */
 #define CLASS_CACHE_MIN_BYTES ((size_t)64 * 1024)
 
-static inline size_t class_index(size_t size)
-{
-    return index_of_size(size);
-}
-
 static inline struct cell **class_link(struct cell *c)
 {
     return (struct cell **)cell_payload(c);
@@ -37,7 +32,7 @@ static inline struct cell **class_link(struct cell *c)
 
 struct cell *wee__class_pop(struct wee_heap *heap, size_t size)
 {
-    struct cell **head = &heap->classes[class_index(size)];
+    struct cell **head = &heap->classes[index_of_size(size)];
     struct cell *c = *head;
 
     if (!c)
@@ -62,7 +57,7 @@ int wee__class_push(struct wee_heap *heap, struct cell *c)
         cap = CLASS_CACHE_MIN_BYTES;
     if (heap->class_bytes + size > cap)
         return 0;
-    head = &heap->classes[class_index(size)];
+    head = &heap->classes[index_of_size(size)];
     *class_link(c) = *head;
     *head = c;
     heap->class_bytes += size;
@@ -104,7 +99,7 @@ int wee__class_check(const struct wee_heap *heap, size_t limit, size_t *cells,
             *where = c;
             if (++*cells > limit
                 || (c->next_raw & CELL_FLAGS) != (CELL_ALLOCATED | CELL_CACHED)
-                || class_index(cell_size(c)) != i)
+                || index_of_size(cell_size(c)) != i)
                 return WEE_CHECK_SIZE_CLASS;
         }
     }

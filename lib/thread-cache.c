@@ -8,7 +8,7 @@
  * (cells of at most TCACHE_MAX_CELL bytes) and serves its next requests of
  * that size from them, with no lock:
  *
- *   this thread's cache:  bins[size / granule - 2] -> cell -> cell -> NULL
+ *   this thread's cache:  bins[index_of_size(size)] -> cell -> cell -> NULL
  *
  * A cached cell keeps its header untouched (ALLOCATED, counted in the
  * heap's in_use_bytes), so the heap's structure and wee_check never depend
@@ -55,11 +55,6 @@ static inline uintptr_t key(void)
     return (uintptr_t)&all_caches ^ (uintptr_t)0x5bd1e9955bd1e995ull;
 }
 
-static inline size_t bin_index(size_t size)
-{
-    return index_of_size(size);
-}
-
 static inline struct cell **link_of(struct cell *c)
 {
     return (struct cell **)cell_payload(c);
@@ -83,7 +78,7 @@ static inline void set_count(struct thread_cache *tc, size_t i, unsigned n)
 
 struct cell *wee__tcache_pop(size_t size)
 {
-    size_t i = bin_index(size);
+    size_t i = index_of_size(size);
     struct cell *c = cache.bins[i];
 
     if (!c)
@@ -164,7 +159,7 @@ int wee__tcache_holds(const struct cell *c)
 
     if (size > TCACHE_MAX_CELL || *key_of((struct cell *)c) != key())
         return 0;
-    i = bin_index(size);
+    i = index_of_size(size);
     for (k = cache.bins[i]; k; k = *link_of((struct cell *)k))
         if (k == c)
             return 1;
@@ -182,7 +177,7 @@ int wee__tcache_push(struct wee_heap *heap, struct cell *c, const char *func)
         return 0;
     if (WEE_UNLIKELY(*key_of(c) == key()) && wee__tcache_holds(c))
         wee__fatal(func, "double free", cell_payload(c));
-    i = bin_index(size);
+    i = index_of_size(size);
     if (WEE_UNLIKELY(cache.count[i] == TCACHE_DEPTH)) {
         wee__lock_acquire(&heap->lock);
         give_back(heap, &cache, i, TCACHE_DEPTH / 2);

@@ -11,7 +11,7 @@
  *     WEE_ENOMEM and WEE_EINVAL; posix_memalign returns those values;
  *   - the page of valloc and pvalloc is the wasm page, 64 KiB;
  *   - pointers are aligned for max_align_t (16 on wasm32), as C11 and
- *     wasi-libc's malloc give, though wee_alloc's own cells give 8.
+ *     wasi-libc's malloc give.
  *
  * Every call goes through a volatile function pointer, so the compiler
  * cannot fold or remove any of them.  Exit status (wee_test_main's

@@ -154,12 +154,19 @@ libc_cost() {
 }
 
 # goal BUILDDIR: the goal for the build's size-class setting.
-goal() {
+# by_size_classes BUILDDIR WITH WITHOUT: WITH when the build has size
+# classes, else WITHOUT.
+by_size_classes() {
     if grep -q '^#define WEE_ALLOC_SIZE_CLASSES *1' "$1/include/wee_alloc_config.h"; then
-        echo "$goal_classes"
+        echo "$2"
     else
-        echo "$goal_no_classes"
+        echo "$3"
     fi
+}
+
+# goal BUILDDIR: the goal for the build's size-class setting.
+goal() {
+    by_size_classes "$1" "$goal_classes" "$goal_no_classes"
 }
 
 [ $# -ge 2 ] || usage
@@ -193,11 +200,7 @@ ceiling)
     need_tools
     builddir=$3
     bytes=$(cost "$srcdir" "$builddir" bulk) || exit 99
-    if grep -q '^#define WEE_ALLOC_SIZE_CLASSES *1' "$builddir/include/wee_alloc_config.h"; then
-        limit=$ceiling_classes
-    else
-        limit=$ceiling_no_classes
-    fi
+    limit=$(by_size_classes "$builddir" "$ceiling_classes" "$ceiling_no_classes")
     echo "wasm-size: wee_alloc adds $bytes bytes; it must not grow above $limit while the goal is not met"
     if [ "$bytes" -gt "$limit" ]; then
         echo "wasm-size: FAIL: $bytes bytes: the library grew above its ceiling of $limit"
