@@ -32,10 +32,12 @@
 
 #if defined(__GNUC__)
 #  define WEE_NORETURN __attribute__((noreturn))
+#  define WEE_NOINLINE __attribute__((noinline))
 #  define WEE_LIKELY(x) __builtin_expect(!!(x), 1)
 #  define WEE_UNLIKELY(x) __builtin_expect(!!(x), 0)
 #else
 #  define WEE_NORETURN
+#  define WEE_NOINLINE
 #  define WEE_LIKELY(x) (x)
 #  define WEE_UNLIKELY(x) (x)
 #endif

@@ -134,9 +134,9 @@ WEE_INTERNAL void wee__default_heap_unlock(void);
 
 /* ---- the API layer: wee_alloc.c ---- */
 
-/* Give an allocated cell back to the heap: a size-class list or the main
- * list (the lock is held). */
-WEE_INTERNAL void wee__heap_free(struct wee_heap *heap, struct cell *c);
+/* Give an allocated cell back to the heap (the lock is held): to a
+ * size-class list when `may_cache` and one takes it, else to the main list. */
+WEE_INTERNAL void wee__heap_free(struct wee_heap *heap, struct cell *c, int may_cache);
 
 /* ---- per-thread caches of the default heap: thread-cache.c ---- */
 
@@ -152,14 +152,100 @@ WEE_INTERNAL void wee__heap_free(struct wee_heap *heap, struct cell *c);
 #define TCACHE_DEPTH    8
 
 #if WEE_THREAD_CACHE
+enum { CACHE_NEW, CACHE_READY, CACHE_OFF };
+
+struct thread_cache {
+    struct cell *bins[TCACHE_CLASSES];
+    /* Written by the owner, read by other threads for the statistics:
+     * relaxed atomic stores and loads (tcache_set_count, wee__tcache_totals). */
+    unsigned char count[TCACHE_CLASSES];
+    unsigned char state;
+    /* Every thread's cache, linked under the default heap's lock from
+     * wee__tcache_all. */
+    struct thread_cache *next, **prev_next;
+};
+
+/* This thread's cache (thread-cache.c), here so that a pop is inlined into
+ * the allocation's fast path.  initial-exec: it is reached with one
+ * instruction, not a call, and it is small, so the static TLS space a
+ * library may use suffices. */
+WEE_INTERNAL extern __thread struct thread_cache wee__tcache
+    __attribute__((tls_model("initial-exec")));
+
+/* A cached cell's first payload word links its bin, its second holds the
+ * key that marks it as cached. */
+static inline struct cell **tcache_link(struct cell *c)
+{
+    return (struct cell **)cell_payload(c);
+}
+
+static inline uintptr_t *tcache_key(struct cell *c)
+{
+    return (uintptr_t *)cell_payload(c) + 1;
+}
+
+static inline void tcache_set_count(struct thread_cache *tc, size_t i, unsigned n)
+{
+    __atomic_store_n(&tc->count[i], (unsigned char)n, __ATOMIC_RELAXED);
+}
+
+/* Every thread's cache, linked under the default heap's lock. */
+WEE_INTERNAL extern struct thread_cache *wee__tcache_all;
+
+/* The key: differs from run to run with address space layout
+ * randomisation. */
+static inline uintptr_t tcache_mark(void)
+{
+    return (uintptr_t)&wee__tcache_all ^ (uintptr_t)0x5bd1e9955bd1e995ull;
+}
+
+/* Put c on bin i, which has room. */
+static inline void tcache_link_in(struct cell *c, size_t i)
+{
+    *tcache_link(c) = wee__tcache.bins[i];
+    *tcache_key(c) = tcache_mark();
+    wee__tcache.bins[i] = c;
+    tcache_set_count(&wee__tcache, i, wee__tcache.count[i] + 1u);
+}
+
 /* A cell of exactly `size` bytes (<= TCACHE_MAX_CELL) from this thread's
  * cache, or NULL.  No lock. */
-WEE_INTERNAL struct cell *wee__tcache_pop(size_t size);
+static inline struct cell *wee__tcache_pop(size_t size)
+{
+    size_t i = index_of_size(size);
+    struct cell *c = wee__tcache.bins[i];
+
+    if (!c)
+        return NULL;
+    wee__tcache.bins[i] = *tcache_link(c);
+    tcache_set_count(&wee__tcache, i, wee__tcache.count[i] - 1u);
+    *tcache_key(c) = 0;
+    return c;
+}
+/* wee__tcache_push's uncommon cases, out of line: the thread's first push,
+ * a cell that may be in the cache already, or a full bin, which hands half
+ * of its cells back. */
+WEE_INTERNAL int wee__tcache_push_slow(struct wee_heap *heap, struct cell *c, size_t i,
+                                       const char *func);
+
 /* Keep an allocated cell of at most TCACHE_MAX_CELL bytes in this thread's
  * cache; 0 when it does not (the caller frees it with the lock).  A cell
- * found there already is a double free: fatal, naming func.  May take the lock of
- * `heap` (the default heap) to hand half a full list back. */
-WEE_INTERNAL int wee__tcache_push(struct wee_heap *heap, struct cell *c, const char *func);
+ * found there already is a double free: fatal, naming func.  May take the
+ * lock of `heap` (the default heap) to hand half a full list back.  The
+ * common case is inline and calls nothing. */
+static inline int wee__tcache_push(struct wee_heap *heap, struct cell *c, const char *func)
+{
+    size_t size = cell_size(c), i;
+
+    if (size > TCACHE_MAX_CELL)
+        return 0;
+    i = index_of_size(size);
+    if (WEE_UNLIKELY(wee__tcache.state != CACHE_READY || *tcache_key(c) == tcache_mark()
+                     || wee__tcache.count[i] == TCACHE_DEPTH))
+        return wee__tcache_push_slow(heap, c, i, func);
+    tcache_link_in(c, i);
+    return 1;
+}
 /* Is c in this thread's cache?  (A misuse check.) */
 WEE_INTERNAL int wee__tcache_holds(const struct cell *c);
 /* With the lock held: hand this thread's cached cells back to the heap;

@@ -32,61 +32,13 @@ _Static_assert(TCACHE_MAX_CELL <= CLASS_MAX_CELL || !WEE_ALLOC_SIZE_CLASSES,
                "cached sizes are size-class sizes");
 _Static_assert(TCACHE_DEPTH < 256, "counts fit a byte");
 
-enum { CACHE_NEW, CACHE_READY, CACHE_OFF };
-
-struct thread_cache {
-    struct cell *bins[TCACHE_CLASSES];
-    /* Written by the owner, read by other threads for the statistics:
-     * relaxed atomic stores and loads (set_count, wee__tcache_totals). */
-    unsigned char count[TCACHE_CLASSES];
-    unsigned char state;
-    /* Every thread's cache, linked under the default heap's lock. */
-    struct thread_cache *next, **prev_next;
-};
-
-/* initial-exec: the cache is reached with one instruction, not a call.  It
- * is small, so the static TLS space a library may use suffices. */
-static __thread struct thread_cache cache __attribute__((tls_model("initial-exec")));
-static struct thread_cache *all_caches;
-
-static inline uintptr_t key(void)
-{
-    /* Differs from run to run with address space layout randomisation. */
-    return (uintptr_t)&all_caches ^ (uintptr_t)0x5bd1e9955bd1e995ull;
-}
-
-static inline struct cell **link_of(struct cell *c)
-{
-    return (struct cell **)cell_payload(c);
-}
-
-static inline uintptr_t *key_of(struct cell *c)
-{
-    return (uintptr_t *)cell_payload(c) + 1;
-}
+__thread struct thread_cache wee__tcache __attribute__((tls_model("initial-exec")));
+struct thread_cache *wee__tcache_all;
 
 /* Usable bytes of the cells of bin i. */
 static inline size_t bin_usable(size_t i)
 {
     return size_of_index(i) - CELL_HEADER;
-}
-
-static inline void set_count(struct thread_cache *tc, size_t i, unsigned n)
-{
-    __atomic_store_n(&tc->count[i], (unsigned char)n, __ATOMIC_RELAXED);
-}
-
-struct cell *wee__tcache_pop(size_t size)
-{
-    size_t i = index_of_size(size);
-    struct cell *c = cache.bins[i];
-
-    if (!c)
-        return NULL;
-    cache.bins[i] = *link_of(c);
-    set_count(&cache, i, cache.count[i] - 1u);
-    *key_of(c) = 0;
-    return c;
 }
 
 /* Hand the first n cells of bin i back to the heap (lock held); how many
@@ -97,10 +49,10 @@ static unsigned give_back(struct wee_heap *heap, struct thread_cache *tc, size_t
 
     while (given < n && tc->bins[i]) {
         struct cell *c = tc->bins[i];
-        tc->bins[i] = *link_of(c);
-        set_count(tc, i, tc->count[i] - 1u);
-        *key_of(c) = 0;
-        wee__heap_free(heap, c);
+        tc->bins[i] = *tcache_link(c);
+        tcache_set_count(tc, i, tc->count[i] - 1u);
+        *tcache_key(c) = 0;
+        wee__heap_free(heap, c, 1);
         given++;
     }
     return given;
@@ -138,17 +90,17 @@ static void thread_exit(void *arg)
  * Until this is done the thread takes the locked path. */
 static int set_up(struct wee_heap *heap)
 {
-    cache.state = CACHE_OFF;
+    wee__tcache.state = CACHE_OFF;
     wee__lock_acquire(&heap->lock);
-    cache.next = all_caches;
-    cache.prev_next = &all_caches;
-    if (all_caches)
-        all_caches->prev_next = &cache.next;
-    all_caches = &cache;
+    wee__tcache.next = wee__tcache_all;
+    wee__tcache.prev_next = &wee__tcache_all;
+    if (wee__tcache_all)
+        wee__tcache_all->prev_next = &wee__tcache.next;
+    wee__tcache_all = &wee__tcache;
     wee__lock_release(&heap->lock);
-    if (wee__backend_on_thread_exit(thread_exit, &cache) != 0)
+    if (wee__backend_on_thread_exit(thread_exit, &wee__tcache) != 0)
         return 0; /* the cache stays off: nothing could hand it back */
-    cache.state = CACHE_READY;
+    wee__tcache.state = CACHE_READY;
     return 1;
 }
 
@@ -157,42 +109,33 @@ int wee__tcache_holds(const struct cell *c)
     size_t size = cell_size(c), i;
     const struct cell *k;
 
-    if (size > TCACHE_MAX_CELL || *key_of((struct cell *)c) != key())
+    if (size > TCACHE_MAX_CELL || *tcache_key((struct cell *)c) != tcache_mark())
         return 0;
     i = index_of_size(size);
-    for (k = cache.bins[i]; k; k = *link_of((struct cell *)k))
+    for (k = wee__tcache.bins[i]; k; k = *tcache_link((struct cell *)k))
         if (k == c)
             return 1;
     return 0;
 }
 
-int wee__tcache_push(struct wee_heap *heap, struct cell *c, const char *func)
+int wee__tcache_push_slow(struct wee_heap *heap, struct cell *c, size_t i, const char *func)
 {
-    size_t size = cell_size(c), i;
-
-    if (size > TCACHE_MAX_CELL)
+    if (wee__tcache.state != CACHE_READY && (wee__tcache.state == CACHE_OFF || !set_up(heap)))
         return 0;
-    if (WEE_UNLIKELY(cache.state != CACHE_READY)
-        && (cache.state == CACHE_OFF || !set_up(heap)))
-        return 0;
-    if (WEE_UNLIKELY(*key_of(c) == key()) && wee__tcache_holds(c))
+    if (*tcache_key(c) == tcache_mark() && wee__tcache_holds(c))
         wee__fatal(func, "double free", cell_payload(c));
-    i = index_of_size(size);
-    if (WEE_UNLIKELY(cache.count[i] == TCACHE_DEPTH)) {
+    if (wee__tcache.count[i] == TCACHE_DEPTH) {
         wee__lock_acquire(&heap->lock);
-        give_back(heap, &cache, i, TCACHE_DEPTH / 2);
+        give_back(heap, &wee__tcache, i, TCACHE_DEPTH / 2);
         wee__lock_release(&heap->lock);
     }
-    *link_of(c) = cache.bins[i];
-    *key_of(c) = key();
-    cache.bins[i] = c;
-    set_count(&cache, i, cache.count[i] + 1u);
+    tcache_link_in(c, i);
     return 1;
 }
 
 int wee__tcache_flush_mine(struct wee_heap *heap)
 {
-    return cache.state == CACHE_READY && give_back_all(heap, &cache) != 0;
+    return wee__tcache.state == CACHE_READY && give_back_all(heap, &wee__tcache) != 0;
 }
 
 void wee__tcache_totals(size_t *cells, size_t *bytes)
@@ -201,7 +144,7 @@ void wee__tcache_totals(size_t *cells, size_t *bytes)
     size_t i, n;
 
     *cells = *bytes = 0;
-    for (tc = all_caches; tc; tc = tc->next)
+    for (tc = wee__tcache_all; tc; tc = tc->next)
         for (i = 0; i < TCACHE_CLASSES; i++) {
             n = __atomic_load_n(&tc->count[i], __ATOMIC_RELAXED);
             *cells += n;

@@ -137,12 +137,13 @@ static struct cell *heap_alloc(struct wee_heap *heap, size_t size, size_t align)
     return c;
 }
 
-void wee__heap_free(struct wee_heap *heap, struct cell *c)
+void wee__heap_free(struct wee_heap *heap, struct cell *c, int may_cache)
 {
     size_t size = cell_size(c);
 
     note_in_use(heap, 0, size - CELL_HEADER);
-    if (WEE_ALLOC_SIZE_CLASSES && size <= CLASS_MAX_CELL && wee__class_push(heap, c))
+    if (WEE_ALLOC_SIZE_CLASSES && may_cache && size <= CLASS_MAX_CELL
+        && wee__class_push(heap, c))
         return;
     wee__main_release(heap, c);
 }
@@ -177,6 +178,35 @@ static void *fail(struct wee_heap *heap, int error)
     return NULL;
 }
 
+/*
+ * The part of an allocation that takes the lock: a cell of `size` bytes
+ * aligned to `align`.  Out of line where there are thread caches, so that
+ * an allocation served by a pop from one saves no registers.
+ */
+#if WEE_THREAD_CACHE
+#  define ALLOCATE_LOCKED WEE_NOINLINE
+#else
+#  define ALLOCATE_LOCKED
+#endif
+
+static ALLOCATE_LOCKED void *allocate_locked(struct wee_heap *heap, size_t size, size_t align,
+                                             const char *func)
+{
+    struct cell *c;
+
+    lock(heap, func);
+    c = heap_alloc(heap, size, align);
+    if (c)
+        VG_MALLOC(cell_payload(c), cell_size(c) - CELL_HEADER, 0);
+    unlock(heap, func);
+
+    if (!c) {
+        errno = ENOMEM;
+        return NULL;
+    }
+    return cell_payload(c);
+}
+
 /* Allocate `n` bytes aligned to `align` (a power of two), or fail with
  * ENOMEM.  Callers have rejected bad alignments. */
 static void *allocate(struct wee_heap *heap, size_t n, size_t align, const char *func)
@@ -194,18 +224,18 @@ static void *allocate(struct wee_heap *heap, size_t n, size_t align, const char 
     if (WEE_THREAD_CACHE && heap == &default_heap && size <= TCACHE_MAX_CELL
         && align <= CELL_ALIGN && (c = wee__tcache_pop(size)) != NULL)
         return cell_payload(c);
+    return allocate_locked(heap, size, align, func);
+}
 
+/* Free the block at p under the lock: to a size-class list when
+ * `may_cache` and one takes it, else merged into the main list at once.
+ * Out of line where there are thread caches, like allocate_locked. */
+static ALLOCATE_LOCKED void release_locked(struct wee_heap *heap, void *p, int may_cache, const char *func)
+{
     lock(heap, func);
-    c = heap_alloc(heap, size, align);
-    if (c)
-        VG_MALLOC(cell_payload(c), cell_size(c) - CELL_HEADER, 0);
+    wee__heap_free(heap, cell_from_user(heap, p, func), may_cache);
+    VG_FREE(p);
     unlock(heap, func);
-
-    if (!c) {
-        errno = ENOMEM;
-        return NULL;
-    }
-    return cell_payload(c);
 }
 
 static void release_user(struct wee_heap *heap, void *p, const char *func)
@@ -219,10 +249,7 @@ static void release_user(struct wee_heap *heap, void *p, const char *func)
             && (c->next_raw & CELL_FLAGS) == CELL_ALLOCATED && wee__tcache_push(heap, c, func))
             return;
     }
-    lock(heap, func);
-    wee__heap_free(heap, cell_from_user(heap, p, func));
-    VG_FREE(p);
-    unlock(heap, func);
+    release_locked(heap, p, 1, func);
 }
 
 static int is_power_of_two(size_t x)
@@ -265,11 +292,16 @@ static void *heap_realloc(struct wee_heap *heap, void *ptr, size_t size, const c
         wee__main_shrink(heap, c, want);
     } else if (!wee__main_grow_in_place(heap, c, want)) {
         unlock(heap, func);
-        /* Move: the old block stays ours until the copy is done. */
+        /*
+         * Move: the old block stays ours until the copy is done.  Then it
+         * merges at once: a block that a realloc outgrew is rarely asked
+         * for again at its size, and cached it would stand in the way of
+         * its neighbours growing in place.
+         */
         moved = allocate(heap, size, CELL_ALIGN, func);
         if (moved) {
             memcpy(moved, ptr, have - CELL_HEADER);
-            release_user(heap, ptr, func);
+            release_locked(heap, ptr, 0, func);
         }
         return moved;
     }
