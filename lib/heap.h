@@ -149,7 +149,7 @@ WEE_INTERNAL void wee__heap_free(struct wee_heap *heap, struct cell *c, int may_
  */
 #define TCACHE_MAX_CELL 512
 #define TCACHE_CLASSES  ((TCACHE_MAX_CELL - CELL_MIN) / CELL_GRANULE + 1)
-#define TCACHE_DEPTH    8
+#define TCACHE_DEPTH    16
 
 #if WEE_THREAD_CACHE
 enum { CACHE_NEW, CACHE_READY, CACHE_OFF };
