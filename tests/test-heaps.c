@@ -185,6 +185,44 @@ static int count_cell(void *block, size_t size, int in_use, void *arg)
     return t->stop_after && (int)t->cells == t->stop_after ? 7 : 0;
 }
 
+/*
+ * A block that realloc moved away from is free for its neighbours at once:
+ * it merges into the main list instead of waiting on a size-class list,
+ * where the block before it could not have grown into it.
+ */
+START_TEST(test_realloc_leaves_the_old_block_free_for_its_neighbour)
+{
+    const size_t n = 64;
+    wee_heap *heap = wee_heap_in(arena, 64 * 1024);
+    unsigned char *a, *b, *c, *moved, *r;
+
+    ck_assert_ptr_nonnull(heap);
+    a = wee_heap_malloc(heap, n);
+    b = wee_heap_malloc(heap, n);
+    c = wee_heap_malloc(heap, n);
+    ck_assert_ptr_nonnull(a);
+    ck_assert_ptr_nonnull(b);
+    ck_assert_ptr_nonnull(c);
+    if (b != a + wee_heap_usable_size(heap, a) + TEST_HEADER
+        || c != b + wee_heap_usable_size(heap, b) + TEST_HEADER)
+        ck_abort_msg("cannot test: three fresh blocks of a new heap are not "
+                     "neighbours (%p, %p, %p)", (void *)a, (void *)b, (void *)c);
+    pattern_fill(a, n, 7);
+    moved = wee_heap_realloc(heap, b, 4096); /* c holds b in place: it moves */
+    ck_assert_ptr_nonnull(moved);
+    ck_assert_ptr_ne(moved, b);
+    r = wee_heap_realloc(heap, a, 2 * n);
+    ck_assert_msg(r == a, "a moved from %p to %p although the block after it "
+                  "was freed by a realloc", (void *)a, (void *)r);
+    ck_assert_uint_eq(pattern_mismatch(r, n, 7), n);
+    ck_assert_int_eq(wee_heap_check(heap, NULL), WEE_CHECK_OK);
+    wee_heap_free(heap, r);
+    wee_heap_free(heap, moved);
+    wee_heap_free(heap, c);
+    ck_assert_int_eq(wee_heap_check(heap, NULL), WEE_CHECK_OK);
+}
+END_TEST
+
 START_TEST(test_walk_visits_every_cell_and_agrees_with_stats)
 {
     wee_heap *heap = wee_heap_in(arena, sizeof arena);
@@ -381,6 +419,7 @@ static Suite *heaps_suite(SRunner *sr)
     tcase_add_test(tc, test_heap_in_exhaustion_fails_enomem_and_memory_is_reusable);
     tcase_add_test(tc, test_heap_in_rejects_small_misaligned_or_null_buffers_with_einval);
     tcase_add_test(tc, test_heap_functions_honour_the_api_contract);
+    tcase_add_test(tc, test_realloc_leaves_the_old_block_free_for_its_neighbour);
     tcase_add_test(tc, test_walk_visits_every_cell_and_agrees_with_stats);
     tcase_add_test(tc, test_walk_stops_at_the_first_nonzero_visit);
     tcase_add_test(tc, test_stats_fragmentation_is_zero_for_one_free_cell_and_grows_with_holes);
