@@ -189,11 +189,12 @@ static inline void tcache_set_count(struct thread_cache *tc, size_t i, unsigned 
     __atomic_store_n(&tc->count[i], (unsigned char)n, __ATOMIC_RELAXED);
 }
 
-/* Every thread's cache, linked under the default heap's lock. */
+/* The list of every thread's cache, linked under the default heap's lock
+ * (thread-cache.c). */
 WEE_INTERNAL extern struct thread_cache *wee__tcache_all;
 
-/* The key: differs from run to run with address space layout
- * randomisation. */
+/* The key that marks a cell as cached: it differs from run to run with
+ * address space layout randomisation. */
 static inline uintptr_t tcache_mark(void)
 {
     return (uintptr_t)&wee__tcache_all ^ (uintptr_t)0x5bd1e9955bd1e995ull;
@@ -222,6 +223,7 @@ static inline struct cell *wee__tcache_pop(size_t size)
     *tcache_key(c) = 0;
     return c;
 }
+
 /* wee__tcache_push's uncommon cases, out of line: the thread's first push,
  * a cell that may be in the cache already, or a full bin, which hands half
  * of its cells back. */

@@ -13,9 +13,10 @@
  * A cached cell keeps its header untouched (ALLOCATED, counted in the
  * heap's in_use_bytes), so the heap's structure and wee_check never depend
  * on what another thread is doing with its cache.  Its first payload word
- * links the bin; its second holds `key`, which marks the cell as cached so
- * that freeing it again is caught (a program's data may hold the same
- * value by chance, so a match is confirmed by looking in the bin).
+ * links the bin; its second holds a key (heap.h's tcache_mark), which
+ * marks the cell as cached so that freeing it again is caught (a program's
+ * data may hold the same value by chance, so a match is confirmed by
+ * looking in the bin).
  *
  * Bounds: a full bin hands half its cells back to the heap under one lock;
  * before the heap grows, the growing thread hands back its whole cache; a

@@ -184,13 +184,13 @@ static void *fail(struct wee_heap *heap, int error)
  * an allocation served by a pop from one saves no registers.
  */
 #if WEE_THREAD_CACHE
-#  define ALLOCATE_LOCKED WEE_NOINLINE
+#  define LOCKED_PATH WEE_NOINLINE
 #else
-#  define ALLOCATE_LOCKED
+#  define LOCKED_PATH
 #endif
 
-static ALLOCATE_LOCKED void *allocate_locked(struct wee_heap *heap, size_t size, size_t align,
-                                             const char *func)
+static LOCKED_PATH void *allocate_locked(struct wee_heap *heap, size_t size, size_t align,
+                                         const char *func)
 {
     struct cell *c;
 
@@ -229,8 +229,9 @@ static void *allocate(struct wee_heap *heap, size_t n, size_t align, const char 
 
 /* Free the block at p under the lock: to a size-class list when
  * `may_cache` and one takes it, else merged into the main list at once.
- * Out of line where there are thread caches, like allocate_locked. */
-static ALLOCATE_LOCKED void release_locked(struct wee_heap *heap, void *p, int may_cache, const char *func)
+ * Out of line where there are thread caches, as allocate_locked is. */
+static LOCKED_PATH void release_locked(struct wee_heap *heap, void *p, int may_cache,
+                                       const char *func)
 {
     lock(heap, func);
     wee__heap_free(heap, cell_from_user(heap, p, func), may_cache);
