@@ -51,9 +51,9 @@ if [ "$status" -ne 99 ]; then
 fi
 # "Invalid read of size 1", "Address ... is 50 bytes inside a block of
 # size N free'd", then the stack of the free, whose top frame is in the
-# library (wee_free, or the function it tail-calls, or the .so without
+# library (wee_free, or the functions it calls, or the .so without
 # debugging information).
-in_library='wee_free|wee_malloc|release_user|allocate|libwee_alloc'
+in_library='wee_free|wee_malloc|release_user|release_locked|allocate|libwee_alloc'
 if ! awk -v lib="$in_library" '
     /Invalid read of size 1/                       { in_read = 1; next }
     in_read && /50 bytes inside a block of size [0-9]+ free.d/ { in_free = 1; next }
