@@ -16,7 +16,7 @@
 #
 # Under wine: WINEDEBUG=-all unless set, and unless WINEPREFIX is set, a
 # private prefix in the build tree (tests/wine-prefix, made on first use,
-# which takes a few seconds).
+# which takes a few seconds; see make_wine_prefix).
 #
 # Under qemu, a program linked with the uninstalled shared library is a
 # libtool wrapper script, which qemu cannot run: libtool --mode=execute
@@ -44,6 +44,29 @@ if [ -z "${TEST_RUNNER-}" ]; then
     exec "$@"
 fi
 
+# Make the private prefix $WINEPREFIX before a program runs in it.  make -j
+# runs tests at once, and when two wine processes both find no prefix and
+# make it, one of them fails ("chdir to .../server-...: No such file or
+# directory"): the first to make the lock directory makes the prefix
+# (wineboot --init), the others wait for it.  A lock left by a killed run
+# is waited out for five minutes, then ignored.
+make_wine_prefix() {
+    ready=$WINEPREFIX/.wee-tests-ready
+    [ -f "$ready" ] && return 0
+    waited=0
+    until mkdir "$WINEPREFIX.lock" 2> /dev/null; do
+        waited=$((waited + 1))
+        [ "$waited" -lt 300 ] || return 0
+        sleep 1
+    done
+    if [ ! -f "$ready" ]; then
+        # shellcheck disable=SC2086
+        WINEDLLOVERRIDES="mscoree,mshtml=" $TEST_RUNNER wineboot --init > /dev/null 2>&1 &&
+            : > "$ready"
+    fi
+    rmdir "$WINEPREFIX.lock"
+}
+
 case $TEST_RUNNER in
     *wine*)
         WINEDEBUG=${WINEDEBUG:--all}
@@ -51,6 +74,7 @@ case $TEST_RUNNER in
         if [ -z "${WINEPREFIX-}" ]; then
             WINEPREFIX=$(cd "${top_builddir:-.}" && pwd)/tests/wine-prefix
             export WINEPREFIX
+            make_wine_prefix
         fi
         ;;
     *qemu*)
