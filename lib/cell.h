@@ -124,6 +124,13 @@ static inline void *cell_payload(struct cell *c)
     return (char *)c + CELL_HEADER;
 }
 
+/* A cell waiting on a size-class list or in a thread's cache keeps the
+ * next cell of its list in its first payload word. */
+static inline struct cell **cell_link(struct cell *c)
+{
+    return (struct cell **)cell_payload(c);
+}
+
 static inline struct cell *cell_of_payload(const void *p)
 {
     return (struct cell *)((uintptr_t)p - CELL_HEADER);

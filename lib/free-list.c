@@ -593,7 +593,7 @@ void wee__heap_count_free(const struct wee_heap *heap, size_t *cells, size_t *by
     }
     for (i = 0; WEE_ALLOC_SIZE_CLASSES && i < CLASS_COUNT; i++) {
         const struct cell *c;
-        for (c = heap->classes[i]; c; c = *(struct cell *const *)((const char *)c + CELL_HEADER)) {
+        for (c = heap->classes[i]; c; c = *cell_link((struct cell *)c)) {
             size_t size = cell_size(c);
             ++*cells;
             *bytes += size;

@@ -172,13 +172,8 @@ struct thread_cache {
 WEE_INTERNAL extern __thread struct thread_cache wee__tcache
     __attribute__((tls_model("initial-exec")));
 
-/* A cached cell's first payload word links its bin, its second holds the
- * key that marks it as cached. */
-static inline struct cell **tcache_link(struct cell *c)
-{
-    return (struct cell **)cell_payload(c);
-}
-
+/* A cached cell's first payload word links its bin (cell_link), its second
+ * holds the key that marks it as cached. */
 static inline uintptr_t *tcache_key(struct cell *c)
 {
     return (uintptr_t *)cell_payload(c) + 1;
@@ -203,25 +198,30 @@ static inline uintptr_t tcache_mark(void)
 /* Put c on bin i, which has room. */
 static inline void tcache_link_in(struct cell *c, size_t i)
 {
-    *tcache_link(c) = wee__tcache.bins[i];
+    *cell_link(c) = wee__tcache.bins[i];
     *tcache_key(c) = tcache_mark();
     wee__tcache.bins[i] = c;
     tcache_set_count(&wee__tcache, i, wee__tcache.count[i] + 1u);
+}
+
+/* The first cell of bin i of the cache tc, taken off it, or NULL. */
+static inline struct cell *tcache_take(struct thread_cache *tc, size_t i)
+{
+    struct cell *c = tc->bins[i];
+
+    if (c) {
+        tc->bins[i] = *cell_link(c);
+        tcache_set_count(tc, i, tc->count[i] - 1u);
+        *tcache_key(c) = 0;
+    }
+    return c;
 }
 
 /* A cell of exactly `size` bytes (<= TCACHE_MAX_CELL) from this thread's
  * cache, or NULL.  No lock. */
 static inline struct cell *wee__tcache_pop(size_t size)
 {
-    size_t i = index_of_size(size);
-    struct cell *c = wee__tcache.bins[i];
-
-    if (!c)
-        return NULL;
-    wee__tcache.bins[i] = *tcache_link(c);
-    tcache_set_count(&wee__tcache, i, wee__tcache.count[i] - 1u);
-    *tcache_key(c) = 0;
-    return c;
+    return tcache_take(&wee__tcache, index_of_size(size));
 }
 
 /* wee__tcache_push's uncommon cases, out of line: the thread's first push,

@@ -36,11 +36,6 @@
  */
 #define CLASS_CACHE_MIN_BYTES ((size_t)64 * 1024)
 
-static inline struct cell **class_link(struct cell *c)
-{
-    return (struct cell **)cell_payload(c);
-}
-
 struct cell *wee__class_pop(struct wee_heap *heap, size_t size)
 {
     struct cell **head = &heap->classes[index_of_size(size)];
@@ -48,7 +43,7 @@ struct cell *wee__class_pop(struct wee_heap *heap, size_t size)
 
     if (!c)
         return NULL;
-    *head = *class_link(c);
+    *head = *cell_link(c);
     heap->class_bytes -= size;
     if (WEE_ALLOC_EXTRA_ASSERTIONS
         && !wee__poison_intact((char *)cell_payload(c) + WORD, cell_next(c), POISON_CLASS))
@@ -69,7 +64,7 @@ int wee__class_push(struct wee_heap *heap, struct cell *c)
     if (heap->class_bytes + size > cap)
         return 0;
     head = &heap->classes[index_of_size(size)];
-    *class_link(c) = *head;
+    *cell_link(c) = *head;
     *head = c;
     heap->class_bytes += size;
     cell_set_flags(c, CELL_ALLOCATED | CELL_CACHED);
@@ -87,7 +82,7 @@ size_t wee__class_flush(struct wee_heap *heap)
     for (i = 0; i < CLASS_COUNT; i++) {
         struct cell *c = heap->classes[i];
         while (c) {
-            struct cell *next = *class_link(c);
+            struct cell *next = *cell_link(c);
             wee__main_release(heap, c);
             c = next;
             released++;
@@ -106,7 +101,7 @@ int wee__class_check(const struct wee_heap *heap, size_t limit, size_t *cells,
     *cells = 0;
     for (i = 0; i < CLASS_COUNT; i++) {
         struct cell *c;
-        for (c = heap->classes[i]; c; c = *class_link(c)) {
+        for (c = heap->classes[i]; c; c = *cell_link(c)) {
             *where = c;
             if (++*cells > limit
                 || (c->next_raw & CELL_FLAGS) != (CELL_ALLOCATED | CELL_CACHED)

@@ -47,12 +47,9 @@ static inline size_t bin_usable(size_t i)
 static unsigned give_back(struct wee_heap *heap, struct thread_cache *tc, size_t i, unsigned n)
 {
     unsigned given = 0;
+    struct cell *c;
 
-    while (given < n && tc->bins[i]) {
-        struct cell *c = tc->bins[i];
-        tc->bins[i] = *tcache_link(c);
-        tcache_set_count(tc, i, tc->count[i] - 1u);
-        *tcache_key(c) = 0;
+    while (given < n && (c = tcache_take(tc, i)) != NULL) {
         wee__heap_free(heap, c, 1);
         given++;
     }
@@ -113,7 +110,7 @@ int wee__tcache_holds(const struct cell *c)
     if (size > TCACHE_MAX_CELL || *tcache_key((struct cell *)c) != tcache_mark())
         return 0;
     i = index_of_size(size);
-    for (k = wee__tcache.bins[i]; k; k = *tcache_link((struct cell *)k))
+    for (k = wee__tcache.bins[i]; k; k = *cell_link((struct cell *)k))
         if (k == c)
             return 1;
     return 0;
