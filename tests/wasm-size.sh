@@ -153,7 +153,6 @@ libc_cost() {
     echo $((with - without))
 }
 
-# goal BUILDDIR: the goal for the build's size-class setting.
 # by_size_classes BUILDDIR WITH WITHOUT: WITH when the build has size
 # classes, else WITHOUT.
 by_size_classes() {
