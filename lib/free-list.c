@@ -67,86 +67,87 @@ static inline char *poison_start(struct cell *c)
 
 /* ---- bins ---- */
 
-static inline void bin_of(size_t size, unsigned *fl, unsigned *sl)
+/* The bin of a cell size: fl * BIN_SL_COUNT + sl (heap.h).  Below
+ * 2 * BIN_SL_COUNT granules the shift is 0 and the bin is the size. */
+static inline unsigned bin_of(size_t size)
 {
     size_t q = size >> CELL_LOG2_GRANULE;
+    unsigned shift = q < BIN_SL_COUNT ? 0 : log2_floor(q) - BIN_SL_LOG2;
 
-    if (q < BIN_SL_COUNT) {
-        *fl = 0;
-        *sl = (unsigned)q;
-    } else {
-        unsigned top = log2_floor(q);
-        *fl = top - (BIN_SL_LOG2 - 1);
-        *sl = (unsigned)(q >> (top - BIN_SL_LOG2)) - BIN_SL_COUNT;
-    }
+    return (shift << BIN_SL_LOG2) + (unsigned)(q >> shift);
 }
 
 static void bin_insert(struct wee_heap *heap, struct free_cell *fc)
 {
-    unsigned fl, sl;
-    struct free_cell *head;
+    unsigned b = bin_of(cell_size(&fc->header));
+    struct free_cell *head = heap->bins[b];
 
-    bin_of(cell_size(&fc->header), &fl, &sl);
-    head = heap->bins[fl][sl];
     fc->next_free = head;
     fc->prev_free = NULL;
-    if (head)
+    heap->bins[b] = fc;
+    if (head) {
         head->prev_free = fc;
-    heap->bins[fl][sl] = fc;
-    heap->sl_bitmap[fl] |= 1u << sl;
-    heap->fl_bitmap |= (size_t)1 << fl;
+    } else {
+        heap->sl_bitmap[b >> BIN_SL_LOG2] |= 1u << (b % BIN_SL_COUNT);
+        heap->fl_bitmap |= (size_t)1 << (b >> BIN_SL_LOG2);
+    }
 }
 
-static void bin_remove(struct wee_heap *heap, struct free_cell *fc)
+/* Unlink fc from its bin, b. */
+static void bin_unlink(struct wee_heap *heap, struct free_cell *fc, unsigned b)
 {
-    unsigned fl, sl;
-
-    bin_of(cell_size(&fc->header), &fl, &sl);
     if (fc->next_free)
         fc->next_free->prev_free = fc->prev_free;
     if (fc->prev_free) {
         fc->prev_free->next_free = fc->next_free;
     } else {
-        heap->bins[fl][sl] = fc->next_free;
+        heap->bins[b] = fc->next_free;
         if (!fc->next_free) {
-            heap->sl_bitmap[fl] &= ~(1u << sl);
+            unsigned fl = b >> BIN_SL_LOG2;
+            heap->sl_bitmap[fl] &= ~(1u << (b % BIN_SL_COUNT));
             if (!heap->sl_bitmap[fl])
                 heap->fl_bitmap &= ~((size_t)1 << fl);
         }
     }
 }
 
-/*
- * A free cell of at least `size` bytes, or NULL.  The head of the request's
- * own bin is taken when it fits (the only bins whose cells may be smaller
- * than the request are the request's own); otherwise the first cell of the
- * first non-empty larger bin, which fits whatever its size.
- */
-static struct free_cell *bin_search(const struct wee_heap *heap, size_t size)
+static void bin_remove(struct wee_heap *heap, struct free_cell *fc)
 {
-    unsigned fl, sl;
+    bin_unlink(heap, fc, bin_of(cell_size(&fc->header)));
+}
+
+/*
+ * Take a free cell of at least `size` bytes off its bin, or NULL.  The
+ * head of the request's own bin is taken when it fits (the only bins whose
+ * cells may be smaller than the request are the request's own); otherwise
+ * the head of the first non-empty larger bin, which fits whatever its size.
+ */
+static struct free_cell *bin_take(struct wee_heap *heap, size_t size)
+{
+    unsigned b = bin_of(size), fl;
     uint32_t sl_map;
-    struct free_cell *fc;
+    struct free_cell *fc = heap->bins[b];
 
-    bin_of(size, &fl, &sl);
-    fc = heap->bins[fl][sl];
-    if (fc && cell_size(&fc->header) >= size)
-        return fc;
-
-    sl_map = heap->sl_bitmap[fl] & (~0u << sl << 1);
-    if (!sl_map) {
-        size_t fl_map = heap->fl_bitmap & (~(size_t)0 << fl << 1);
-        if (!fl_map)
-            return NULL;
-        fl = lowest_bit(fl_map);
-        sl_map = heap->sl_bitmap[fl];
+    if (!fc || cell_size(&fc->header) < size) {
+        fl = b >> BIN_SL_LOG2;
+        sl_map = heap->sl_bitmap[fl] & (~0u << (b % BIN_SL_COUNT) << 1);
+        if (!sl_map) {
+            size_t fl_map = heap->fl_bitmap & (~(size_t)0 << fl << 1);
+            if (!fl_map)
+                return NULL;
+            fl = lowest_bit(fl_map);
+            sl_map = heap->sl_bitmap[fl];
+        }
+        b = (fl << BIN_SL_LOG2) + lowest_bit(sl_map);
+        fc = heap->bins[b];
     }
-    return heap->bins[fl][lowest_bit(sl_map)];
+    bin_unlink(heap, fc, b);
+    return fc;
 }
 
 /* ---- split and merge ---- */
 
-static void release(struct wee_heap *heap, struct cell *c, int poisoned);
+static void release(struct wee_heap *heap, struct cell *c);
 
 /* Insert a new cell boundary at `at` inside c: c keeps [c, at), the new
  * cell gets [at, old next).  Neither is put on a list. */
@@ -162,12 +163,21 @@ static struct cell *cut(struct cell *c, char *at)
     return r;
 }
 
-/* Trim c to `size` bytes; a tail that can be a cell goes back to the free
- * list.  `poisoned` says whether the tail already holds poison. */
-static void split(struct wee_heap *heap, struct cell *c, size_t size, int poisoned)
+/* Trim an allocated cell to `size` bytes; a tail that can be a cell is
+ * freed, merging with a free next neighbour. */
+static void split(struct wee_heap *heap, struct cell *c, size_t size)
 {
     if (cell_size(c) - size >= CELL_MIN)
-        release(heap, cut(c, (char *)c + size), poisoned);
+        release(heap, cut(c, (char *)c + size));
+}
+
+/* The same for a cell that was free a moment ago (and is now marked
+ * allocated): free cells never touch, so its tail has no free neighbour
+ * to merge with and goes straight to its bin; it holds poison already. */
+static void trim_taken(struct wee_heap *heap, struct cell *c, size_t size)
+{
+    if (cell_size(c) - size >= CELL_MIN)
+        bin_insert(heap, (struct free_cell *)cut(c, (char *)c + size));
 }
 
 /* Absorb c's next neighbour (free, already off its bin) into c. */
@@ -193,13 +203,13 @@ static void check_neighbours(const struct wee_heap *heap, const struct cell *c)
 }
 
 /* Make c free: merge it with free neighbours and bin the result. */
-static void release(struct wee_heap *heap, struct cell *c, int poisoned)
+static void release(struct wee_heap *heap, struct cell *c)
 {
     struct cell *next = cell_next(c);
     struct cell *prev = cell_prev(c);
 
     cell_set_flags(c, 0);
-    if (WEE_ALLOC_EXTRA_ASSERTIONS && !poisoned)
+    if (WEE_ALLOC_EXTRA_ASSERTIONS)
         wee__poison(poison_start(c), next, POISON_MAIN);
 
     if (cell_is_free(next)) {
@@ -218,7 +228,7 @@ static void release(struct wee_heap *heap, struct cell *c, int poisoned)
 
 void wee__main_release(struct wee_heap *heap, struct cell *c)
 {
-    release(heap, c, 0);
+    release(heap, c);
 }
 
 /* Extra assertions: the bytes about to be handed out must still be poison. */
@@ -233,7 +243,7 @@ static void verify_poison(const struct wee_heap *heap, struct cell *c, char *fro
 
 struct cell *wee__main_take(struct wee_heap *heap, size_t size)
 {
-    struct free_cell *fc = bin_search(heap, size);
+    struct free_cell *fc = bin_take(heap, size);
     struct cell *c;
 
     /* &fc->header only once fc is known not to be NULL: taking a member's
@@ -241,11 +251,10 @@ struct cell *wee__main_take(struct wee_heap *heap, size_t size)
     if (!fc)
         return NULL;
     c = &fc->header;
-    bin_remove(heap, fc);
     if (WEE_ALLOC_EXTRA_ASSERTIONS)
         verify_poison(heap, c, (char *)c, (char *)c + size);
     cell_set_flags(c, CELL_ALLOCATED);
-    split(heap, c, size, 1);
+    trim_taken(heap, c, size);
     return c;
 }
 
@@ -256,14 +265,13 @@ struct cell *wee__main_take_aligned(struct wee_heap *heap, size_t size, size_t a
      * the cell's own, so the gap before it is either empty or large enough
      * to stay behind as a free cell.
      */
-    struct free_cell *fc = bin_search(heap, size + 2 * align);
+    struct free_cell *fc = bin_take(heap, size + 2 * align);
     struct cell *c;
     char *payload, *aligned;
 
     if (!fc)
         return NULL;
     c = &fc->header;
-    bin_remove(heap, fc);
     payload = cell_payload(c);
     aligned = (char *)round_up((uintptr_t)payload, align);
     if (aligned != payload && (size_t)(aligned - payload) < CELL_MIN)
@@ -278,13 +286,13 @@ struct cell *wee__main_take_aligned(struct wee_heap *heap, size_t size, size_t a
         bin_insert(heap, (struct free_cell *)gap);
     }
     cell_set_flags(c, CELL_ALLOCATED);
-    split(heap, c, size, 1);
+    trim_taken(heap, c, size);
     return c;
 }
 
 void wee__main_shrink(struct wee_heap *heap, struct cell *c, size_t size)
 {
-    split(heap, c, size, 0);
+    split(heap, c, size);
 }
 
 int wee__main_grow_in_place(struct wee_heap *heap, struct cell *c, size_t size)
@@ -299,7 +307,7 @@ int wee__main_grow_in_place(struct wee_heap *heap, struct cell *c, size_t size)
     /* absorb_next would poison next's header: it is about to be handed out. */
     cell_set_next(c, cell_next(next));
     cell_next(next)->prev_raw = (uintptr_t)c;
-    split(heap, c, size, 1);
+    trim_taken(heap, c, size);
     return 1;
 }
 
@@ -339,7 +347,7 @@ void wee__main_add_memory(struct wee_heap *heap, char *base, size_t bytes)
         sentinel->prev_raw = (uintptr_t)old;
         old->next_raw = (uintptr_t)sentinel | CELL_ALLOCATED;
         r->sentinel = sentinel;
-        release(heap, old, 0);
+        release(heap, old);
     } else if (WEE_BACKEND_MAY_PLACE_BELOW && r && base + bytes == (char *)r) {
         /* Contiguous below (mmap places new mappings under old ones): the
          * new room and the old region record become one free cell in front
@@ -353,7 +361,7 @@ void wee__main_add_memory(struct wee_heap *heap, char *base, size_t bytes)
         first->next_raw = (uintptr_t)old_first | CELL_ALLOCATED;
         old_first->prev_raw = (uintptr_t)first;
         heap->regions = fresh;
-        release(heap, first, 0);
+        release(heap, first);
     } else {
         struct region *fresh = (struct region *)base;
         struct cell *first = region_first(fresh);
@@ -364,7 +372,7 @@ void wee__main_add_memory(struct wee_heap *heap, char *base, size_t bytes)
         first->prev_raw = 0;
         first->next_raw = (uintptr_t)sentinel | CELL_ALLOCATED;
         heap->regions = fresh;
-        release(heap, first, 0);
+        release(heap, first);
     }
 }
 
@@ -512,16 +520,16 @@ static int check_bins(const struct wee_heap *heap, size_t free_cells, const void
         for (sl = 0; sl < BIN_SL_COUNT; sl++) {
             const struct free_cell *fc, *prev = NULL;
 
-            if (!!(heap->sl_bitmap[fl] >> sl & 1) != !!heap->bins[fl][sl])
-                return FOUND(WEE_CHECK_BITMAP, &heap->bins[fl][sl]);
-            for (fc = heap->bins[fl][sl]; fc; prev = fc, fc = fc->next_free) {
-                unsigned f, s;
+            unsigned b = fl * BIN_SL_COUNT + sl;
+
+            if (!!(heap->sl_bitmap[fl] >> sl & 1) != !!heap->bins[b])
+                return FOUND(WEE_CHECK_BITMAP, &heap->bins[b]);
+            for (fc = heap->bins[b]; fc; prev = fc, fc = fc->next_free) {
 
                 if (++seen > free_cells || !cell_aligned(&fc->header)
                     || !cell_is_free(&fc->header) || fc->prev_free != prev)
                     return FOUND(WEE_CHECK_FREE_LIST, fc);
-                bin_of(cell_size(&fc->header), &f, &s);
-                if (f != fl || s != sl)
+                if (bin_of(cell_size(&fc->header)) != b)
                     return FOUND(WEE_CHECK_FREE_LIST, fc);
             }
         }
@@ -575,20 +583,17 @@ int wee__heap_walk(const struct wee_heap *heap, int (*visit)(void *, size_t, int
 void wee__heap_count_free(const struct wee_heap *heap, size_t *cells, size_t *bytes,
                           size_t *largest)
 {
-    unsigned fl, sl;
-    size_t i;
+    size_t b, i;
 
     *cells = *bytes = *largest = 0;
-    for (fl = 0; fl < BIN_FL_COUNT; fl++) {
-        for (sl = 0; sl < BIN_SL_COUNT; sl++) {
-            const struct free_cell *fc;
-            for (fc = heap->bins[fl][sl]; fc; fc = fc->next_free) {
-                size_t size = cell_size(&fc->header);
-                ++*cells;
-                *bytes += size;
-                if (size > *largest)
-                    *largest = size;
-            }
+    for (b = 0; b < BIN_COUNT; b++) {
+        const struct free_cell *fc;
+        for (fc = heap->bins[b]; fc; fc = fc->next_free) {
+            size_t size = cell_size(&fc->header);
+            ++*cells;
+            *bytes += size;
+            if (size > *largest)
+                *largest = size;
         }
     }
     for (i = 0; WEE_ALLOC_SIZE_CLASSES && i < CLASS_COUNT; i++) {

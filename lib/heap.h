@@ -33,6 +33,7 @@
 #define BIN_SL_LOG2   4
 #define BIN_SL_COUNT  (1u << BIN_SL_LOG2)
 #define BIN_FL_COUNT  (sizeof(size_t) * 8 - CELL_LOG2_GRANULE - BIN_SL_LOG2 + 1)
+#define BIN_COUNT     (BIN_FL_COUNT * BIN_SL_COUNT)
 
 _Static_assert(BIN_FL_COUNT <= sizeof(size_t) * 8, "fl_bitmap holds every row");
 _Static_assert(BIN_SL_COUNT <= 32, "sl_bitmap holds every column");
@@ -77,7 +78,7 @@ struct wee_heap {
     /* Main free list. */
     size_t fl_bitmap;
     uint32_t sl_bitmap[BIN_FL_COUNT];
-    struct free_cell *bins[BIN_FL_COUNT][BIN_SL_COUNT];
+    struct free_cell *bins[BIN_COUNT]; /* bin (fl, sl) at fl * BIN_SL_COUNT + sl */
 
     /* Regions of memory from the backend, newest first. */
     struct region *regions;
