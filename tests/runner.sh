@@ -49,7 +49,10 @@ fi
 # make it, one of them fails ("chdir to .../server-...: No such file or
 # directory"): the first to make the lock directory makes the prefix
 # (wineboot --init), the others wait for it.  A lock left by a killed run
-# is waited out for five minutes, then ignored.
+# is waited out for five minutes, then ignored.  wineboot returns while
+# the wine processes it started, and the prefix's wineserver, still run
+# (for about five seconds here); wineserver -w waits for them to end, so
+# that the tests start on a prefix that nothing is still writing to.
 make_wine_prefix() {
     ready=$WINEPREFIX/.wee-tests-ready
     [ -f "$ready" ] && return 0
@@ -62,6 +65,7 @@ make_wine_prefix() {
     if [ ! -f "$ready" ]; then
         # shellcheck disable=SC2086
         WINEDLLOVERRIDES="mscoree,mshtml=" $TEST_RUNNER wineboot --init > /dev/null 2>&1 &&
+            { ! command -v wineserver > /dev/null 2>&1 || wineserver -w > /dev/null 2>&1; } &&
             : > "$ready"
     fi
     rmdir "$WINEPREFIX.lock"

@@ -59,7 +59,7 @@ for dir in "$@"; do
         if [ "$rc" -eq 77 ]; then
             exit 77
         elif [ "$rc" -ne 0 ]; then
-            echo "test-replay: FAIL: $trace" >&2
+            echo "test-replay: FAIL: $trace (exit status $rc)" >&2
             failed=$((failed + 1))
         fi
     done
