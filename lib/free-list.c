@@ -67,8 +67,10 @@ static inline char *poison_start(struct cell *c)
 
 /* ---- bins ---- */
 
-/* The bin of a cell size: fl * BIN_SL_COUNT + sl (heap.h).  Below
- * 2 * BIN_SL_COUNT granules the shift is 0 and the bin is the size. */
+/* The bin of a cell size, fl * BIN_SL_COUNT + sl (heap.h): the size in
+ * granules shifted right until it is below 2 * BIN_SL_COUNT, plus
+ * BIN_SL_COUNT for each bit shifted out.  Below 2 * BIN_SL_COUNT granules
+ * nothing is shifted and the bin is the size in granules. */
 static inline unsigned bin_of(size_t size)
 {
     size_t q = size >> CELL_LOG2_GRANULE;
@@ -519,13 +521,11 @@ static int check_bins(const struct wee_heap *heap, size_t free_cells, const void
             return FOUND(WEE_CHECK_BITMAP, &heap->sl_bitmap[fl]);
         for (sl = 0; sl < BIN_SL_COUNT; sl++) {
             const struct free_cell *fc, *prev = NULL;
-
             unsigned b = fl * BIN_SL_COUNT + sl;
 
             if (!!(heap->sl_bitmap[fl] >> sl & 1) != !!heap->bins[b])
                 return FOUND(WEE_CHECK_BITMAP, &heap->bins[b]);
             for (fc = heap->bins[b]; fc; prev = fc, fc = fc->next_free) {
-
                 if (++seen > free_cells || !cell_aligned(&fc->header)
                     || !cell_is_free(&fc->header) || fc->prev_free != prev)
                     return FOUND(WEE_CHECK_FREE_LIST, fc);
