@@ -175,7 +175,7 @@ END_TEST
  * hosts and the first ones above), freed in a different shuffled order each
  * round.  After a few rounds the heap has about what it needs: in all the
  * rounds after the tenth it may grow by an eighth at most.  (It grows last
- * in round 7 natively; under AddressSanitizer, whose mappings fall between
+ * in round 4 natively; under AddressSanitizer, whose mappings fall between
  * the heap's regions, a page now and then later on.  The original grew in
  * every round, without bound.)
  */
