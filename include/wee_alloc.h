@@ -253,12 +253,12 @@ WEE_API wee_heap *wee_heap_new(void);
 /*
  * wee_heap_in - a heap inside the `len` bytes at `buf`.
  *
- * buf must be aligned to 2*W and len large enough for the heap's own state
- * and one block (about 9 KiB on 64-bit hosts, 3 KiB on 32-bit ones);
- * otherwise NULL with errno = EINVAL.  Where MIN_ALIGN is more than 2*W,
- * the heap starts at the first MIN_ALIGN boundary in the buffer.  The
- * caller keeps the buffer alive and untouched for as long as the heap is
- * used.  O(1).
+ * buf may have any alignment: the heap starts at the first MIN_ALIGN
+ * boundary in it.  len must be large enough for the heap's own state and
+ * one block (about 9 KiB on 64-bit hosts, 3 KiB on 32-bit ones), after
+ * that boundary; otherwise, or when buf is NULL, NULL with errno = EINVAL.
+ * The caller keeps the buffer alive and untouched for as long as the heap
+ * is used.  O(1).
  */
 WEE_API wee_heap *wee_heap_in(void *buf, size_t len);
 

@@ -120,17 +120,72 @@ START_TEST(test_heap_in_exhaustion_fails_enomem_and_memory_is_reusable)
 }
 END_TEST
 
-START_TEST(test_heap_in_rejects_small_misaligned_or_null_buffers_with_einval)
+START_TEST(test_heap_in_rejects_small_or_null_buffers_with_einval)
 {
     errno = 0;
     ck_assert_ptr_null(wee_heap_in(arena, 64));
     ck_assert_int_eq(errno, EINVAL);
     errno = 0;
-    ck_assert_ptr_null(wee_heap_in(arena + 1, sizeof arena - 1));
-    ck_assert_int_eq(errno, EINVAL);
-    errno = 0;
     ck_assert_ptr_null(wee_heap_in(NULL, sizeof arena));
     ck_assert_int_eq(errno, EINVAL);
+}
+END_TEST
+
+/* The smallest buffer wee_heap_in takes at an aligned start is too small
+ * one byte further on, where the heap starts MIN_ALIGN - 1 bytes in; and
+ * enough again with those bytes added. */
+START_TEST(test_heap_in_counts_its_size_from_the_aligned_start)
+{
+    size_t least = TEST_MIN_ALIGN;
+
+    while (least < 64 * 1024 && wee_heap_in(arena, least) == NULL)
+        least += TEST_MIN_ALIGN;
+    ck_assert_uint_lt(least, 64 * 1024);
+    ck_assert_ptr_null(wee_heap_in(arena, least - TEST_MIN_ALIGN));
+    errno = 0;
+    ck_assert_ptr_null(wee_heap_in(arena + 1, least));
+    ck_assert_int_eq(errno, EINVAL);
+    ck_assert_ptr_nonnull(wee_heap_in(arena + 1, least + TEST_MIN_ALIGN - 1));
+}
+END_TEST
+
+/* A pool declared as an array of bytes may start anywhere: the heap starts
+ * at the first MIN_ALIGN boundary in it and keeps to the buffer, every
+ * block aligned, for every start and end offset within two alignments. */
+START_TEST(test_heap_in_takes_a_buffer_of_any_alignment)
+{
+    const size_t len = 64 * 1024;
+    size_t off, end;
+
+    for (off = 0; off < 2 * TEST_MIN_ALIGN; off++) {
+        for (end = 0; end < 2 * TEST_MIN_ALIGN; end += 3) {
+            unsigned char *buf = arena + off;
+            size_t n = len - end, i;
+            wee_heap *heap;
+            unsigned char *p[8];
+
+            memset(arena, 0x5a, len + 4 * TEST_MIN_ALIGN);
+            heap = wee_heap_in(buf, n);
+            ck_assert_msg(heap != NULL, "wee_heap_in(arena + %zu, %zu) failed", off, n);
+            ck_assert((unsigned char *)heap >= buf && (unsigned char *)heap < buf + TEST_MIN_ALIGN);
+            for (i = 0; i < 8; i++) {
+                p[i] = wee_heap_malloc(heap, 100 + i * 1000);
+                ck_assert_ptr_nonnull(p[i]);
+                ck_assert(is_aligned(p[i], TEST_MIN_ALIGN));
+                ck_assert(p[i] > buf && p[i] + 100 + i * 1000 <= buf + n);
+                memset(p[i], 0xc3, 100 + i * 1000);
+            }
+            /* Exhaustion stays inside the buffer too. */
+            while (wee_heap_malloc(heap, 64) != NULL)
+                ;
+            ck_assert_uint_le(heap_stats_now(heap).backend_bytes, n);
+            ck_assert_int_eq(wee_heap_check(heap, NULL), WEE_CHECK_OK);
+            for (i = 0; i < off; i++)
+                ck_assert_msg(arena[i] == 0x5a, "byte %zu before the buffer was written", i);
+            for (i = off + n; i < len + 4 * TEST_MIN_ALIGN; i++)
+                ck_assert_msg(arena[i] == 0x5a, "byte %zu after the buffer was written", i);
+        }
+    }
 }
 END_TEST
 
@@ -417,7 +472,9 @@ static Suite *heaps_suite(SRunner *sr)
     tcase_add_test(tc, test_null_heap_means_the_default_heap);
     tcase_add_test(tc, test_heap_in_lives_inside_its_buffer);
     tcase_add_test(tc, test_heap_in_exhaustion_fails_enomem_and_memory_is_reusable);
-    tcase_add_test(tc, test_heap_in_rejects_small_misaligned_or_null_buffers_with_einval);
+    tcase_add_test(tc, test_heap_in_rejects_small_or_null_buffers_with_einval);
+    tcase_add_test(tc, test_heap_in_counts_its_size_from_the_aligned_start);
+    tcase_add_test(tc, test_heap_in_takes_a_buffer_of_any_alignment);
     tcase_add_test(tc, test_heap_functions_honour_the_api_contract);
     tcase_add_test(tc, test_realloc_leaves_the_old_block_free_for_its_neighbour);
     tcase_add_test(tc, test_walk_visits_every_cell_and_agrees_with_stats);

@@ -49,8 +49,9 @@ b += [REWRITE, 3]
 b += [FREE, 0, FREE, 1, FREE, 2, CHECK]
 seeds['basics'] = b
 
-# A heap in a caller's buffer: fill it until requests fail, resize, and
-# refuse a misaligned and a too small buffer; make a new heap in a buffer.
+# A heap in a caller's buffer: fill it until requests fail, resize, take
+# a misaligned buffer and refuse a too small one; make a new heap in a
+# buffer.
 b = heap_in(0, 65536)
 for n in [16, 200, 1000, 3000, 20000, 40000, 60000]:
     b += [MALLOC, 4] + size(n)
