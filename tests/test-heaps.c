@@ -168,6 +168,7 @@ START_TEST(test_heap_in_takes_a_buffer_of_any_alignment)
             heap = wee_heap_in(buf, n);
             ck_assert_msg(heap != NULL, "wee_heap_in(arena + %zu, %zu) failed", off, n);
             ck_assert((unsigned char *)heap >= buf && (unsigned char *)heap < buf + TEST_MIN_ALIGN);
+            ck_assert(is_aligned(heap, TEST_MIN_ALIGN));
             for (i = 0; i < 8; i++) {
                 p[i] = wee_heap_malloc(heap, 100 + i * 1000);
                 ck_assert_ptr_nonnull(p[i]);
