@@ -8,7 +8,7 @@
  * units the core asks for:
  *
  *   arena: [ given out ........ | next ......... | tail < 64 KiB ]
- *          ^ start, 64 KiB aligned            ^ end of the whole pages
+ *          ^ start, 16-byte aligned           ^ end of the whole pages
  *
  * Every grant starts where the previous one ended, which is the core's
  * hint, so the heap is one region and nothing is lost between grants.
