@@ -49,10 +49,7 @@ fi
 # make it, one of them fails ("chdir to .../server-...: No such file or
 # directory"): the first to make the lock directory makes the prefix
 # (wineboot --init), the others wait for it.  A lock left by a killed run
-# is waited out for five minutes, then ignored.  wineboot returns while
-# the wine processes it started, and the prefix's wineserver, still run
-# (for about five seconds here); wineserver -w waits for them to end, so
-# that the tests start on a prefix that nothing is still writing to.
+# is waited out for five minutes, then ignored.  Then settle_wine_prefix.
 make_wine_prefix() {
     ready=$WINEPREFIX/.wee-tests-ready
     [ -f "$ready" ] && return 0
@@ -65,10 +62,25 @@ make_wine_prefix() {
     if [ ! -f "$ready" ]; then
         # shellcheck disable=SC2086
         WINEDLLOVERRIDES="mscoree,mshtml=" $TEST_RUNNER wineboot --init > /dev/null 2>&1 &&
-            { ! command -v wineserver > /dev/null 2>&1 || wineserver -w > /dev/null 2>&1; } &&
-            : > "$ready"
+            settle_wine_prefix && : > "$ready"
     fi
     rmdir "$WINEPREFIX.lock"
+}
+
+# wineboot returns while the wine processes it started, and the prefix's
+# wineserver, still run: wineserver -w waits for them to end, so that the
+# tests start on a prefix that nothing is still writing to.  That takes
+# about five seconds here, but in one CI run two winedevice.exe processes
+# stayed and the wait never ended; so it lasts 30 seconds at most, and
+# then wineserver -k stops them (the server saves the registry as it
+# exits).  Without wineserver or timeout(1), the tests start at once.
+settle_wine_prefix() {
+    command -v wineserver > /dev/null 2>&1 && command -v timeout > /dev/null 2>&1 ||
+        return 0
+    timeout 30 wineserver -w > /dev/null 2>&1 && return 0
+    wineserver -k > /dev/null 2>&1
+    timeout 30 wineserver -w > /dev/null 2>&1
+    return 0
 }
 
 case $TEST_RUNNER in
