@@ -68,18 +68,16 @@ make_wine_prefix() {
 }
 
 # wineboot returns while the wine processes it started, and the prefix's
-# wineserver, still run: wineserver -w waits for them to end, so that the
-# tests start on a prefix that nothing is still writing to.  That takes
-# about five seconds here, but in one CI run two winedevice.exe processes
-# stayed and the wait never ended; so it lasts 30 seconds at most, and
-# then wineserver -k stops them (the server saves the registry as it
-# exits).  Without wineserver or timeout(1), the tests start at once.
+# wineserver, still run (about five seconds here; in one CI run two
+# winedevice.exe processes never ended, and waiting for them hung the
+# tests).  So they are stopped: the server saves the registry as it exits,
+# and the tests start on a prefix that nothing is still writing to, the
+# first of them starting a server anew (as clean-wine-prefix in
+# tests/cross.am stops it before removing the prefix).
 settle_wine_prefix() {
-    command -v wineserver > /dev/null 2>&1 && command -v timeout > /dev/null 2>&1 ||
-        return 0
-    timeout 30 wineserver -w > /dev/null 2>&1 && return 0
+    command -v wineserver > /dev/null 2>&1 || return 0
     wineserver -k > /dev/null 2>&1
-    timeout 30 wineserver -w > /dev/null 2>&1
+    wineserver -w > /dev/null 2>&1
     return 0
 }
 
