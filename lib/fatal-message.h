@@ -18,7 +18,7 @@ static inline size_t fatal_append(char *buf, size_t n, const char *s)
 {
     size_t i;
 
-    for (i = 0; s[i] && i < FATAL_STRING_MAX; i++)
+    for (i = 0; i < FATAL_STRING_MAX && s[i]; i++)
         buf[n++] = s[i];
     return n;
 }
