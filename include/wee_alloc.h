@@ -244,7 +244,8 @@ WEE_API wee_heap *wee_heap_default(void);
 /*
  * wee_heap_new - a new, empty heap fed by the backend.
  *
- * Its state takes the start of a 64 KiB backend unit, whose rest is the
+ * Its state takes the start of the memory it gets from the backend (in
+ * 64 KiB units; 4 KiB units from the static array), whose rest is the
  * heap's first free memory.  NULL with errno = ENOMEM when the backend has
  * no memory.  O(1).
  */

@@ -4,15 +4,15 @@
  * programs that want a hard bound on their heap).
  *
  * The array is WEE_STATIC_ARRAY_BYTES long (configure
- * --with-static-array-bytes) and handed out front to back, in the 64 KiB
- * units the core asks for:
+ * --with-static-array-bytes) and handed out front to back, in the 4 KiB
+ * units the core asks for (WEE_PAGE_BYTES, backend.h):
  *
- *   arena: [ given out ........ | next ......... | tail < 64 KiB ]
- *          ^ start, 16-byte aligned           ^ end of the whole pages
+ *   arena: [ given out ........ | next ......... | tail < 4 KiB ]
+ *          ^ start, 16-byte aligned           ^ end of the whole units
  *
  * Every grant starts where the previous one ended, which is the core's
  * hint, so the heap is one region and nothing is lost between grants.
- * Only a tail of N mod 64 KiB bytes (none for the default size) and the
+ * Only a tail of N mod 4 KiB bytes (none for the default size) and the
  * padding up to a 16-byte boundary (none with GCC or clang, which align
  * the array) can never be handed out.
  */
@@ -38,8 +38,8 @@
 #include "backend.h"
 #include "fatal-message.h"
 
-_Static_assert(WEE_STATIC_ARRAY_BYTES >= WEE_PAGE_BYTES,
-               "the static array holds at least one page");
+_Static_assert(WEE_STATIC_ARRAY_BYTES >= 2 * WEE_PAGE_BYTES,
+               "the static array holds at least two units (configure checks)");
 
 /* Payloads need 2 words of alignment, at most 16 bytes. */
 #define ARENA_ALIGN 16

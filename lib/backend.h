@@ -13,8 +13,15 @@
 
 #include "wee_alloc_config.h"
 
-/* The heap grows in units of this many bytes (a WebAssembly page). */
-#define WEE_PAGE_BYTES ((size_t)65536)
+/* The heap grows in units of this many bytes: a WebAssembly page, which
+ * is also Windows' allocation granularity and a few of mmap's pages.  The
+ * static array is handed out in 4 KiB units, so that an array of any size
+ * is usable to its last 4 KiB, as on a microcontroller with little RAM. */
+#if WEE_ALLOC_BACKEND_STATIC
+#  define WEE_PAGE_BYTES ((size_t)4096)
+#else
+#  define WEE_PAGE_BYTES ((size_t)65536)
+#endif
 
 /* Whether the backend may place new memory right below the heap's newest
  * region (mmap does, top-down; VirtualAlloc may), so the core joins it

@@ -122,8 +122,10 @@ static inline const char *heap_caller(const struct wee_heap *heap)
 
 /* Requests above this fail with ENOMEM before any arithmetic can overflow:
  * nothing that large can be had on any machine (as in glibc, whose limit
- * is PTRDIFF_MAX). */
-#define WEE_MAX_REQUEST ((SIZE_MAX >> 1) - 16 * WEE_PAGE_BYTES)
+ * is PTRDIFF_MAX).  The margin is 16 units of 64 KiB whatever the
+ * backend's unit, so that the limit is the same with every backend. */
+#define WEE_MAX_REQUEST ((SIZE_MAX >> 1) - 16 * (size_t)65536)
+_Static_assert(16 * (size_t)65536 >= 16 * WEE_PAGE_BYTES, "the margin holds 16 units");
 
 /* ---- the default heap's lock: wee_alloc.c ---- */
 

@@ -8,7 +8,9 @@
  *  1. Blocks of 4000 bytes are allocated until the first NULL: at least 95%
  *     of N must have been handed out (usable bytes of the blocks), the NULL
  *     comes with errno = ENOMEM, the heap is consistent, every block keeps
- *     its pattern and backend_bytes never exceeds N.
+ *     its pattern and backend_bytes never exceeds N; the heap has taken
+ *     all of the array but less than one 4 KiB unit (for any N, not only
+ *     a multiple of the unit).
  *  2. A request larger than the array fails with ENOMEM at once.
  *  3. After freeing every other block, blocks of the freed size fit again,
  *     as many as were freed; after freeing everything, one block of 90% of
@@ -31,6 +33,9 @@
 #include "wee_alloc.h"
 
 #define BLOCK 4000u
+/* The static backend hands out its array in units of this many bytes
+ * (WEE_PAGE_BYTES in lib/backend.h). */
+#define ARRAY_UNIT 4096u
 /* Blocks are 4000 bytes, or random up to 64 KiB (32 KiB on average). */
 #define MAX_BLOCKS (WEE_STATIC_ARRAY_BYTES / 1024 + 1024)
 
@@ -118,6 +123,19 @@ static void expect_most_of_the_array(size_t handed_out, const char *what)
         fail("backend_bytes exceeds the array", st.backend_bytes, n);
 }
 
+/* After 4000-byte blocks ran out: the heap took the array up to its last
+ * partial unit of ARRAY_UNIT bytes, which no such block fits in, and the
+ * padding up to the array's first 16-byte boundary. */
+static void expect_array_used_up(void)
+{
+    struct wee_stats st;
+
+    wee_stats(&st);
+    if (st.backend_bytes + ARRAY_UNIT + 16 <= WEE_STATIC_ARRAY_BYTES)
+        fail("the heap ran out with a unit or more of the array left",
+             st.backend_bytes, (size_t)WEE_STATIC_ARRAY_BYTES);
+}
+
 int main(void)
 {
     size_t n, i, handed_out, freed = 0, refilled = 0;
@@ -138,6 +156,7 @@ int main(void)
     n = fill_heap(BLOCK, &handed_out);
     check_all(n, "wee_check() after filling with 4000-byte blocks");
     expect_most_of_the_array(handed_out, "4000-byte blocks");
+    expect_array_used_up();
 
     /* 2. */
     errno = 0;
