@@ -12,20 +12,33 @@
  * whose outcome differs check the configured one.
  *
  * Exit status: 0 when every row held, 1 otherwise (each failure printed).
+ *
+ * `test-bad-input N` runs row N alone, in this process, for hosts that
+ * cannot fork (Windows, WASI), where tests/test-bad-input-rows.sh starts
+ * one process per row instead and judges it.  It prints "returns: NAME",
+ * "aborts: NAME" or "skip: NAME (why)" first; an aborting row then prints
+ * "expect: " and the start of the message that must follow on standard
+ * error.  Past the last row it prints "no such row" and exits with 2.
  */
 #define _POSIX_C_SOURCE 200809L
 
 #include <errno.h>
-#include <signal.h>
 #include <stdarg.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/resource.h>
-#include <sys/types.h>
-#include <sys/wait.h>
-#include <unistd.h>
+
+#if !defined(_WIN32) && !defined(__wasi__)
+#  define FORK_EACH_ROW 1
+#  include <signal.h>
+#  include <sys/resource.h>
+#  include <sys/types.h>
+#  include <sys/wait.h>
+#  include <unistd.h>
+#else
+#  define FORK_EACH_ROW 0
+#endif
 
 #include "wee_alloc.h"
 
@@ -34,7 +47,10 @@
 
 /* ---- in the child ---- */
 
+#if FORK_EACH_ROW
+/* The pipe to the parent, in a forked child. */
 static int expect_fd = -1;
+#endif
 
 /* A check that failed: say which, and end the child with status 1. */
 static void fail(const char *fmt, ...)
@@ -52,14 +68,40 @@ static void fail(const char *fmt, ...)
 #define CHECK(cond) \
     do { if (!(cond)) fail("%s (line %d)", #cond, __LINE__); } while (0)
 
-/* Tell the parent which function must abort, and about which address. */
+/* How the library's message about func and addr begins (the address in
+ * lowercase hexadecimal without leading zeros, as lib/fatal-message.h
+ * writes it, whatever printf's %p does on the host). */
+static void message_start(char *buf, size_t size, const char *func, const void *addr)
+{
+    char hex[2 * sizeof(uintptr_t) + 1];
+    uintptr_t a = (uintptr_t)addr;
+    size_t i = sizeof hex - 1;
+
+    hex[i] = '\0';
+    do {
+        hex[--i] = "0123456789abcdef"[a & 15];
+        a >>= 4;
+    } while (a);
+    snprintf(buf, size, "wee_alloc: %s(0x%s): ", func, hex + i);
+}
+
+/* Say which function must abort, and about which address: to the parent,
+ * or on standard output when the row runs alone. */
 static void expect_abort(const char *func, const void *addr)
 {
-    char buf[256];
-    int n = snprintf(buf, sizeof buf, "%s %p\n", func, addr);
+    char want[256];
 
-    if (write(expect_fd, buf, (size_t)n) != n)
-        fail("cannot write to the parent");
+    message_start(want, sizeof want, func, addr);
+#if FORK_EACH_ROW
+    if (expect_fd >= 0) {
+        size_t n = strlen(want);
+        if (write(expect_fd, want, n) != (ssize_t)n)
+            fail("cannot write to the parent");
+        return;
+    }
+#endif
+    printf("expect: %s\n", want);
+    fflush(stdout);
 }
 
 static void heap_ok(void)
@@ -517,6 +559,34 @@ static const struct row rows[] = {
     { "write past the end of a block", row_overrun, ABORTS, WITH_ASSERTIONS },
 };
 
+#define ROW_COUNT (sizeof rows / sizeof rows[0])
+
+/* ---- one row, alone ---- */
+
+static int run_one(const char *arg)
+{
+    char *end;
+    unsigned long i = strtoul(arg, &end, 10);
+    const struct row *row;
+
+    if (*arg < '0' || *arg > '9' || *end != '\0' || i >= ROW_COUNT) {
+        printf("no such row: %s\n", arg);
+        return 2;
+    }
+    row = &rows[i];
+    if (row->when == WITH_ASSERTIONS && !WEE_ALLOC_EXTRA_ASSERTIONS) {
+        printf("skip: %s (undefined without extra assertions)\n", row->name);
+        return 0;
+    }
+    printf("%s: %s\n", row->outcome == ABORTS ? "aborts" : "returns", row->name);
+    fflush(stdout);
+    row->run();
+    if (row->outcome == ABORTS)
+        fail("returned instead of aborting");
+    return 0;
+}
+
+#if FORK_EACH_ROW
 /* ---- in the parent ---- */
 
 static size_t read_all(int fd, char *buf, size_t size)
@@ -538,8 +608,7 @@ static size_t read_all(int fd, char *buf, size_t size)
 static int run_row(const struct row *row)
 {
     int expect_pipe[2], err_pipe[2], status;
-    char expect[256], err[4096], func[128], want[256];
-    void *addr = NULL;
+    char expect[256], err[4096];
     pid_t pid;
 
     if (pipe(expect_pipe) != 0 || pipe(err_pipe) != 0) {
@@ -593,25 +662,32 @@ static int run_row(const struct row *row)
                WIFSIGNALED(status) ? WTERMSIG(status) : WEXITSTATUS(status), err);
         return 0;
     }
-    if (sscanf(expect, "%127s %p", func, &addr) != 2) {
+    if (expect[0] == '\0') {
         printf("FAIL: %s: aborted before it said what to expect: %s\n", row->name, err);
         return 0;
     }
-    snprintf(want, sizeof want, "wee_alloc: %s(0x%lx): ", func,
-             (unsigned long)(uintptr_t)addr);
-    if (strstr(err, want) == NULL) {
-        printf("FAIL: %s: the message does not begin \"%s\": %s\n", row->name, want, err);
+    if (strstr(err, expect) == NULL) {
+        printf("FAIL: %s: the message does not begin \"%s\": %s\n", row->name, expect, err);
         return 0;
     }
     return 1;
 }
+#endif /* FORK_EACH_ROW */
 
-int main(void)
+int main(int argc, char **argv)
 {
     size_t i, run = 0, skipped = 0, failed = 0;
 
+    if (argc == 2)
+        return run_one(argv[1]);
+#if !FORK_EACH_ROW
+    (void)i, (void)run, (void)skipped, (void)failed;
+    fprintf(stderr, "usage: test-bad-input ROW (this host cannot fork: "
+                    "tests/test-bad-input-rows.sh runs every row)\n");
+    return 2;
+#else
     setvbuf(stdout, NULL, _IOLBF, 0);
-    for (i = 0; i < sizeof rows / sizeof rows[0]; i++) {
+    for (i = 0; i < ROW_COUNT; i++) {
         const struct row *row = &rows[i];
 
         if (row->when == WITH_ASSERTIONS && !WEE_ALLOC_EXTRA_ASSERTIONS) {
@@ -629,4 +705,5 @@ int main(void)
     }
     printf("%zu rows run, %zu failed, %zu not run in this build\n", run, failed, skipped);
     return failed ? 1 : 0;
+#endif
 }
