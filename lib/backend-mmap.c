@@ -16,6 +16,7 @@
 #include <unistd.h>
 
 #include "backend.h"
+#include "fatal-message.h"
 
 #ifndef MAP_ANONYMOUS
 #  define MAP_ANONYMOUS MAP_ANON
@@ -96,42 +97,10 @@ void wee__lock_wait(wee__lock_t *lock)
     }
 }
 
-/* Write without stdio: the heap may be what is broken. */
-static void write_str(const char *s)
-{
-    size_t n = 0;
-
-    while (s[n])
-        n++;
-    while (n) {
-        ssize_t done = write(STDERR_FILENO, s, n);
-        if (done <= 0)
-            return;
-        s += done;
-        n -= (size_t)done;
-    }
-}
-
 void wee__fatal(const char *func, const char *what, const void *address)
 {
-    char hex[2 + 2 * sizeof(void *) + 1];
-    uintptr_t a = (uintptr_t)address;
-    size_t i = sizeof hex - 1;
+    char buf[FATAL_MESSAGE_MAX];
 
-    hex[i] = '\0';
-    do {
-        hex[--i] = "0123456789abcdef"[a & 15];
-        a >>= 4;
-    } while (a && i > 2);
-    hex[--i] = 'x';
-    hex[--i] = '0';
-
-    write_str("wee_alloc: ");
-    write_str(func);
-    write_str("(");
-    write_str(hex + i);
-    write_str("): ");
-    write_str(what);
-    write_str("\n");
+    fatal_write_stderr(buf, fatal_message(buf, func, what, address));
     abort();
 }

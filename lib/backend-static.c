@@ -93,14 +93,8 @@ void wee__fatal(const char *func, const char *what, const void *address)
 {
 #if WEE_CAN_WRITE
     char buf[FATAL_MESSAGE_MAX];
-    size_t n = fatal_message(buf, func, what, address), done = 0;
 
-    while (done < n) {
-        ssize_t w = write(STDERR_FILENO, buf + done, n - done);
-        if (w <= 0)
-            break;
-        done += (size_t)w;
-    }
+    fatal_write_stderr(buf, fatal_message(buf, func, what, address));
 #else
     /* No OS, nowhere to write: the debugger sees the arguments. */
     (void)func;

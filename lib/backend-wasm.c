@@ -90,14 +90,8 @@ void wee__fatal(const char *func, const char *what, const void *address)
 {
 #if HAVE_UNISTD_H
     char buf[FATAL_MESSAGE_MAX];
-    size_t n = fatal_message(buf, func, what, address), done = 0;
 
-    while (done < n) {
-        ssize_t w = write(STDERR_FILENO, buf + done, n - done);
-        if (w <= 0)
-            break;
-        done += (size_t)w;
-    }
+    fatal_write_stderr(buf, fatal_message(buf, func, what, address));
 #else
     /* No C library, no standard error: the trap is the report. */
     (void)func;

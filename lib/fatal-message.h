@@ -2,13 +2,17 @@
 /*
  * fatal-message.h - the text of wee__fatal's message, built without stdio
  * (the heap may be what is broken), for the backends that have somewhere
- * to write it.
+ * to write it, and its write to standard error where there is write().
+ * Include config.h first.
  */
 #ifndef WEE_FATAL_MESSAGE_H
 #define WEE_FATAL_MESSAGE_H
 
 #include <stddef.h>
 #include <stdint.h>
+#if HAVE_UNISTD_H
+#  include <unistd.h>
+#endif
 
 /* Room for the fixed parts, the address and this much of each string. */
 #define FATAL_STRING_MAX 200
@@ -49,5 +53,21 @@ static inline size_t fatal_message(char *buf, const char *func, const char *what
     buf[n++] = '\n';
     return n;
 }
+
+#if HAVE_UNISTD_H
+/* Write the message to standard error: in one write() unless the system
+ * cuts it short, so that it does not mix with other threads' output. */
+static inline void fatal_write_stderr(const char *buf, size_t n)
+{
+    size_t done = 0;
+
+    while (done < n) {
+        ssize_t w = write(STDERR_FILENO, buf + done, n - done);
+        if (w <= 0)
+            break;
+        done += (size_t)w;
+    }
+}
+#endif
 
 #endif /* WEE_FATAL_MESSAGE_H */

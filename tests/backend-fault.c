@@ -92,9 +92,7 @@ void wee__lock_wait(wee__lock_t *lock)
 void wee__fatal(const char *func, const char *what, const void *address)
 {
     char buf[FATAL_MESSAGE_MAX];
-    size_t n = fatal_message(buf, func, what, address);
 
-    if (write(STDERR_FILENO, buf, n) < 0)
-        abort();
+    fatal_write_stderr(buf, fatal_message(buf, func, what, address));
     abort();
 }
