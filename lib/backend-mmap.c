@@ -13,7 +13,6 @@
 #include <stdint.h>
 #include <stdlib.h>
 #include <sys/mman.h>
-#include <unistd.h>
 
 #include "backend.h"
 #include "fatal-message.h"
@@ -99,8 +98,6 @@ void wee__lock_wait(wee__lock_t *lock)
 
 void wee__fatal(const char *func, const char *what, const void *address)
 {
-    char buf[FATAL_MESSAGE_MAX];
-
-    fatal_write_stderr(buf, fatal_message(buf, func, what, address));
+    fatal_write_stderr(func, what, address);
     abort();
 }

@@ -25,9 +25,6 @@
 #define WEE_CAN_WRITE (HAVE_UNISTD_H && WEE_HOST_HAS_OS)
 #define WEE_CAN_ABORT (HAVE_STDLIB_H && WEE_HOST_HAS_OS)
 
-#if WEE_CAN_WRITE
-#  include <unistd.h>
-#endif
 #if WEE_CAN_ABORT
 #  include <stdlib.h>
 #endif
@@ -92,9 +89,7 @@ void wee__lock_wait(wee__lock_t *lock)
 void wee__fatal(const char *func, const char *what, const void *address)
 {
 #if WEE_CAN_WRITE
-    char buf[FATAL_MESSAGE_MAX];
-
-    fatal_write_stderr(buf, fatal_message(buf, func, what, address));
+    fatal_write_stderr(func, what, address);
 #else
     /* No OS, nowhere to write: the debugger sees the arguments. */
     (void)func;

@@ -17,9 +17,6 @@
 
 #include <stdint.h>
 
-#if HAVE_UNISTD_H
-#  include <unistd.h>
-#endif
 #if HAVE_STDLIB_H
 #  include <stdlib.h>
 #endif
@@ -89,9 +86,7 @@ void wee__lock_wait(wee__lock_t *lock)
 void wee__fatal(const char *func, const char *what, const void *address)
 {
 #if HAVE_UNISTD_H
-    char buf[FATAL_MESSAGE_MAX];
-
-    fatal_write_stderr(buf, fatal_message(buf, func, what, address));
+    fatal_write_stderr(func, what, address);
 #else
     /* No C library, no standard error: the trap is the report. */
     (void)func;

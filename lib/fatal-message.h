@@ -57,9 +57,11 @@ static inline size_t fatal_message(char *buf, const char *func, const char *what
 #if HAVE_UNISTD_H
 /* Write the message to standard error: in one write() unless the system
  * cuts it short, so that it does not mix with other threads' output. */
-static inline void fatal_write_stderr(const char *buf, size_t n)
+static inline void fatal_write_stderr(const char *func, const char *what,
+                                      const void *address)
 {
-    size_t done = 0;
+    char buf[FATAL_MESSAGE_MAX];
+    size_t n = fatal_message(buf, func, what, address), done = 0;
 
     while (done < n) {
         ssize_t w = write(STDERR_FILENO, buf + done, n - done);

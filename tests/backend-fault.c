@@ -12,7 +12,6 @@
 #include <sched.h>
 #include <stdint.h>
 #include <stdlib.h>
-#include <unistd.h>
 
 #include "backend.h"
 #include "fatal-message.h"
@@ -91,8 +90,6 @@ void wee__lock_wait(wee__lock_t *lock)
 
 void wee__fatal(const char *func, const char *what, const void *address)
 {
-    char buf[FATAL_MESSAGE_MAX];
-
-    fatal_write_stderr(buf, fatal_message(buf, func, what, address));
+    fatal_write_stderr(func, what, address);
     abort();
 }
