@@ -11,6 +11,7 @@
 #   wasm-size.sh ceiling SRCDIR BUILDDIR
 #       the same, and fail when it exceeds the ceiling below (no growth
 #       while the goal is not met)
+#   (check and ceiling skip a build with extra assertions)
 #   wasm-size.sh report SRCDIR
 #       configure two throwaway builds (default and --disable-size-classes),
 #       measure both, and measure wasi-libc's malloc (dlmalloc) for
@@ -163,6 +164,16 @@ by_size_classes() {
     fi
 }
 
+# judged_build BUILDDIR: exit 77 (SKIP) when BUILDDIR has extra
+# assertions: the goal and the ceiling are for the builds people ship,
+# and a build that checks every call is larger by design.
+judged_build() {
+    if grep -q '^#define WEE_ALLOC_EXTRA_ASSERTIONS *1' "$1/include/wee_alloc_config.h"; then
+        echo "wasm-size: SKIP: $1 is built with extra assertions; the size goals are for builds without"
+        exit 77
+    fi
+}
+
 # goal BUILDDIR: the goal for the build's size-class setting.
 goal() {
     by_size_classes "$1" "$goal_classes" "$goal_no_classes"
@@ -182,6 +193,7 @@ check)
     [ $# -eq 3 ] || usage
     need_tools
     builddir=$3
+    judged_build "$builddir"
     # A measurement that cannot be made is a hard error (99), which
     # XFAIL_TESTS does not turn into an expected failure.
     bytes=$(cost "$srcdir" "$builddir" bulk) || exit 99
@@ -198,6 +210,7 @@ ceiling)
     [ $# -eq 3 ] || usage
     need_tools
     builddir=$3
+    judged_build "$builddir"
     bytes=$(cost "$srcdir" "$builddir" bulk) || exit 99
     limit=$(by_size_classes "$builddir" "$ceiling_classes" "$ceiling_no_classes")
     echo "wasm-size: wee_alloc adds $bytes bytes; it must not grow above $limit while the goal is not met"
