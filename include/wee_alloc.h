@@ -219,6 +219,27 @@ WEE_API int wee_check(void);
 WEE_API const char *wee_check_describe(int code);
 
 /*
+ * wee_fatal_hook - defined by the program, if it wants one, never by the
+ * library: told why the library is about to stop the program, on a host
+ * with nowhere to write (wasm32-unknown-none, bare metal).
+ *
+ * A fatal error is misuse caught (a double free, a foreign pointer) or a
+ * heap found corrupted.  Where there is a standard error stream the library
+ * writes "wee_alloc: FUNC(0xADDRESS): WHAT" there and aborts, and never
+ * calls this.  Where there is none, it traps; before that, a library built
+ * with extra assertions (WEE_ALLOC_EXTRA_ASSERTIONS) calls
+ * wee_fatal_hook(FUNC, WHAT, ADDRESS) when the program defines it: FUNC is
+ * the API function that was called ("wee_free"), WHAT what went wrong,
+ * ADDRESS the pointer at fault.  (Other builds spend no bytes on the
+ * messages.)  The library's reference is weak, so a program without a
+ * hook links and runs as before.  The heap may be broken and, with
+ * threads, its lock is held: the hook must not call wee_alloc.  It may
+ * write the message where it can (a serial port, a function the wasm host
+ * gives) and return, or stop the program its own way.
+ */
+void wee_fatal_hook(const char *func, const char *what, const void *address);
+
+/*
  * Heap instances.
  *
  * The functions above work on the default heap.  A program may also keep

@@ -91,10 +91,10 @@ void wee__fatal(const char *func, const char *what, const void *address)
 #if WEE_CAN_WRITE
     fatal_write_stderr(func, what, address);
 #else
-    /* No OS, nowhere to write: the debugger sees the arguments. */
-    (void)func;
-    (void)what;
-    (void)address;
+    /* No OS, nowhere to write: the program's hook, if any (it may print
+     * on a serial port), then the trap, where a debugger sees the
+     * arguments. */
+    fatal_call_hook(func, what, address);
 #endif
 #if WEE_CAN_ABORT
     abort();

@@ -88,10 +88,9 @@ void wee__fatal(const char *func, const char *what, const void *address)
 #if HAVE_UNISTD_H
     fatal_write_stderr(func, what, address);
 #else
-    /* No C library, no standard error: the trap is the report. */
-    (void)func;
-    (void)what;
-    (void)address;
+    /* No C library, no standard error: the program's hook, if any, then
+     * the trap. */
+    fatal_call_hook(func, what, address);
 #endif
 #if HAVE_STDLIB_H
     abort();

@@ -14,6 +14,8 @@
 #  include <unistd.h>
 #endif
 
+#include "wee_alloc.h"
+
 /* Room for the fixed parts, the address and this much of each string. */
 #define FATAL_STRING_MAX 200
 #define FATAL_MESSAGE_MAX (2 * FATAL_STRING_MAX + 2 * sizeof(void *) + 32)
@@ -71,5 +73,22 @@ static inline void fatal_write_stderr(const char *func, const char *what,
     }
 }
 #endif
+
+/*
+ * Where there is nowhere to write (no C library, or no OS): with extra
+ * assertions, the program's wee_fatal_hook (wee_alloc.h) gets the
+ * message's parts, when the program defines one.  The reference is weak,
+ * so a program without a hook links as before, and the test below is a
+ * null test.  Without extra assertions nothing refers to the hook or the
+ * strings, so the smallest builds carry neither (129 bytes of wasm32).
+ */
+extern void wee_fatal_hook(const char *func, const char *what, const void *address)
+    __attribute__((weak));
+
+static inline void fatal_call_hook(const char *func, const char *what, const void *address)
+{
+    if (WEE_ALLOC_EXTRA_ASSERTIONS && wee_fatal_hook)
+        wee_fatal_hook(func, what, address);
+}
 
 #endif /* WEE_FATAL_MESSAGE_H */

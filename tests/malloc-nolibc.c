@@ -21,15 +21,11 @@
 #include <stdint.h>
 
 #include "wee_alloc.h"
+#include "nolibc-host.h"
 
 #if WEE_ALLOC_HAVE_ERRNO
 #  error "malloc-nolibc is for hosts without a C library"
 #endif
-
-#define IMPORT(name) __attribute__((import_module("env"), import_name(#name)))
-#define EXPORT(name) __attribute__((export_name(#name)))
-
-IMPORT(wee_test_write) int host_write(int fd, const void *p, size_t n);
 
 /* libwee_alloc_malloc's functions; no header declares them here. */
 void *malloc(size_t size);
@@ -69,37 +65,16 @@ static void (*volatile f_free_aligned_sized)(void *, size_t, size_t) = free_alig
 
 static int failures;
 
-static void put(const char *s)
-{
-    size_t n = 0;
-
-    while (s[n])
-        n++;
-    host_write(2, s, n);
-}
-
-static void put_uint(uint64_t v)
-{
-    char buf[24];
-    size_t i = sizeof buf;
-
-    do {
-        buf[--i] = (char)('0' + v % 10);
-        v /= 10;
-    } while (v);
-    host_write(2, buf + i, sizeof buf - i);
-}
-
 static void fail(const char *call, const char *what, uint64_t value)
 {
     failures++;
-    put("malloc-nolibc: FAIL: ");
-    put(call);
-    put(": ");
-    put(what);
-    put(" (");
-    put_uint(value);
-    put(")\n");
+    put(2, "malloc-nolibc: FAIL: ");
+    put(2, call);
+    put(2, ": ");
+    put(2, what);
+    put(2, " (");
+    put_uint(2, value);
+    put(2, ")\n");
 }
 
 #define CALL(expr) (wee_errno = SENTINEL, (expr))

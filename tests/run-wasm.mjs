@@ -21,6 +21,7 @@
 //      wee_test_file_read(i, ptr, cap)    copy the file named by ARG i if it
 //                                         fits; returns its size, -1 when it
 //                                         cannot be read
+//      wee_test_exit(status)              end the run at once with this status
 //    The module may import nothing else: the library needs no host.
 //
 // A trap (unreachable: wee__fatal, an abort) ends the run with status 134,
@@ -77,7 +78,16 @@ if (imports.some((i) => i.module === 'wasi_snapshot_preview1')) {
     if (data.length <= cap) bytesAt(ptr, data.length).set(data);
     return data.length;
   };
+  // wee_test_exit unwinds the module's stack with this, not a trap.
+  class Exit {
+    constructor(status) {
+      this.status = status;
+    }
+  }
   const env = {
+    wee_test_exit(status) {
+      throw new Exit(status);
+    },
     wee_test_write(fd, ptr, len) {
       const out = fd === 2 ? process.stderr : process.stdout;
       out.write(Buffer.from(bytesAt(ptr, len)));
@@ -110,7 +120,8 @@ if (imports.some((i) => i.module === 'wasi_snapshot_preview1')) {
   try {
     status = instance.exports.wee_test_main();
   } catch (err) {
-    trapped(err);
+    if (!(err instanceof Exit)) trapped(err);
+    status = err.status;
   }
   process.exitCode = status;
 }

@@ -19,17 +19,36 @@
  * "aborts: NAME" or "skip: NAME (why)" first; an aborting row then prints
  * "expect: " and the start of the message that must follow on standard
  * error.  Past the last row it prints "no such row" and exits with 2.
+ *
+ * Without a C library (wasm32-unknown-none) it is built the same way, with
+ * tests/nolibc-host.h in place of stdio, and runs one row per run under
+ * tests/run-wasm.mjs.  There the library has nowhere to write: this
+ * program's wee_fatal_hook prints the message, which the library calls
+ * only when built with extra assertions; in other builds an aborting row
+ * says "expect-trap:" instead of "expect:", and only the trap is checked.
  */
 #define _POSIX_C_SOURCE 200809L
 
-#include <errno.h>
-#include <stdarg.h>
+#include <stddef.h>
 #include <stdint.h>
-#include <stdio.h>
-#include <stdlib.h>
-#include <string.h>
 
-#if !defined(_WIN32) && !defined(__wasi__)
+#include "wee_alloc.h"
+
+#if WEE_ALLOC_HAVE_ERRNO
+#  define HAVE_LIBC 1
+#  include <errno.h>
+#  include <stdio.h>
+#  include <stdlib.h>
+#  include <string.h>
+#else
+#  define HAVE_LIBC 0
+#  include "nolibc-host.h"
+#  define errno wee_errno
+#  define ENOMEM WEE_ENOMEM
+#  define EINVAL WEE_EINVAL
+#endif
+
+#if HAVE_LIBC && !defined(_WIN32) && !defined(__wasi__)
 #  define FORK_EACH_ROW 1
 #  include <signal.h>
 #  include <sys/resource.h>
@@ -39,8 +58,6 @@
 #else
 #  define FORK_EACH_ROW 0
 #endif
-
-#include "wee_alloc.h"
 
 #define MIN_ALIGN (2 * sizeof(void *))
 #define HEADER (2 * sizeof(void *))
@@ -52,21 +69,79 @@
 static int expect_fd = -1;
 #endif
 
-/* A check that failed: say which, and end the child with status 1. */
-static void fail(const char *fmt, ...)
+/* Output without printf, the same with and without a C library. */
+#if HAVE_LIBC
+static void put(int fd, const char *s)
 {
-    va_list ap;
+    fputs(s, fd == 2 ? stderr : stdout);
+}
 
-    fprintf(stderr, "check failed: ");
-    va_start(ap, fmt);
-    vfprintf(stderr, fmt, ap);
-    va_end(ap);
-    fputc('\n', stderr);
-    exit(1);
+static void put_uint(int fd, unsigned long v)
+{
+    fprintf(fd == 2 ? stderr : stdout, "%lu", v);
+}
+
+/* Standard output, written out before the row may abort. */
+static void flush_out(void)
+{
+    fflush(stdout);
+}
+
+static void stop(int status)
+{
+    exit(status);
+}
+#else
+static void flush_out(void)
+{
+}
+
+static void stop(int status)
+{
+    host_exit(status);
+}
+#endif
+
+/* A check that failed: say which (and the line, if not 0), and end the
+ * child with status 1. */
+static void fail(const char *what, int line)
+{
+    put(2, "check failed: ");
+    put(2, what);
+    if (line) {
+        put(2, " (line ");
+        put_uint(2, (unsigned long)line);
+        put(2, ")");
+    }
+    put(2, "\n");
+    stop(1);
 }
 
 #define CHECK(cond) \
-    do { if (!(cond)) fail("%s (line %d)", #cond, __LINE__); } while (0)
+    do { if (!(cond)) fail(#cond, __LINE__); } while (0)
+
+static void fill(void *p, int byte, size_t n)
+{
+    unsigned char *b = p;
+
+    while (n--)
+        *b++ = (unsigned char)byte;
+}
+
+static int same_string(const char *a, const char *b)
+{
+    while (*a && *a == *b)
+        a++, b++;
+    return *a == *b;
+}
+
+/* Append s to buf, which holds *n bytes and has room for `size`. */
+static void append(char *buf, size_t size, size_t *n, const char *s)
+{
+    while (*s && *n + 1 < size)
+        buf[(*n)++] = *s++;
+    buf[*n] = '\0';
+}
 
 /* How the library's message about func and addr begins (the address in
  * lowercase hexadecimal without leading zeros, as lib/fatal-message.h
@@ -75,15 +150,35 @@ static void message_start(char *buf, size_t size, const char *func, const void *
 {
     char hex[2 * sizeof(uintptr_t) + 1];
     uintptr_t a = (uintptr_t)addr;
-    size_t i = sizeof hex - 1;
+    size_t i = sizeof hex - 1, n = 0;
 
     hex[i] = '\0';
     do {
         hex[--i] = "0123456789abcdef"[a & 15];
         a >>= 4;
     } while (a);
-    snprintf(buf, size, "wee_alloc: %s(0x%s): ", func, hex + i);
+    buf[0] = '\0';
+    append(buf, size, &n, "wee_alloc: ");
+    append(buf, size, &n, func);
+    append(buf, size, &n, "(0x");
+    append(buf, size, &n, hex + i);
+    append(buf, size, &n, "): ");
 }
+
+#if !HAVE_LIBC
+/* The library has no standard error here: with extra assertions it hands
+ * the message's parts to this hook (wee_alloc.h), which writes them as the
+ * library does elsewhere, before it traps. */
+void wee_fatal_hook(const char *func, const char *what, const void *address)
+{
+    char start[256];
+
+    message_start(start, sizeof start, func, address);
+    put(2, start);
+    put(2, what);
+    put(2, "\n");
+}
+#endif
 
 /* Say which function must abort, and about which address: to the parent,
  * or on standard output when the row runs alone. */
@@ -96,12 +191,16 @@ static void expect_abort(const char *func, const void *addr)
     if (expect_fd >= 0) {
         size_t n = strlen(want);
         if (write(expect_fd, want, n) != (ssize_t)n)
-            fail("cannot write to the parent");
+            fail("cannot write to the parent", 0);
         return;
     }
 #endif
-    printf("expect: %s\n", want);
-    fflush(stdout);
+    /* No C library and no extra assertions: the library traps without a
+     * word (README.md), so there is no message to expect. */
+    put(1, !HAVE_LIBC && !WEE_ALLOC_EXTRA_ASSERTIONS ? "expect-trap: " : "expect: ");
+    put(1, want);
+    put(1, "\n");
+    flush_out();
 }
 
 static void heap_ok(void)
@@ -110,7 +209,7 @@ static void heap_ok(void)
     int r = wee_heap_check(NULL, &where);
 
     if (r != WEE_CHECK_OK)
-        fail("wee_check: %s at %p", wee_check_describe(r), where);
+        fail(wee_check_describe(r), 0);
 }
 
 /* Three neighbouring blocks of n bytes; the middle one is returned, so
@@ -124,7 +223,7 @@ static unsigned char *middle_of_three(size_t n)
     b = wee_malloc(n);
     keep[1] = wee_malloc(n);
     CHECK(keep[0] && b && keep[1]);
-    memset(b, 0xab, n);
+    fill(b, 0xab, n);
     return b;
 }
 
@@ -150,7 +249,7 @@ static void row_realloc_null(void)
     CHECK(p != NULL);
     CHECK((uintptr_t)p % MIN_ALIGN == 0);
     CHECK(wee_malloc_usable_size(p) >= 100);
-    memset(p, 1, 100);
+    fill(p, 1, 100);
     wee_free(p);
     heap_ok();
 }
@@ -195,8 +294,8 @@ static void row_null_queries(void)
     wee_heap_stats(NULL, NULL);
     CHECK(wee_heap_check(NULL, NULL) == WEE_CHECK_OK);
     CHECK(wee_heap_walk(NULL, NULL, NULL) == 0);
-    CHECK(strcmp(wee_check_describe(-1), "unknown wee_check result") == 0);
-    CHECK(strcmp(wee_check_describe(1000), "unknown wee_check result") == 0);
+    CHECK(same_string(wee_check_describe(-1), "unknown wee_check result"));
+    CHECK(same_string(wee_check_describe(1000), "unknown wee_check result"));
 }
 
 static void row_overflowing_sizes(void)
@@ -208,7 +307,7 @@ static void row_overflowing_sizes(void)
     size_t i;
 
     CHECK(p != NULL);
-    memset(p, 7, 100);
+    fill(p, 7, 100);
     wee_stats(&before);
     for (i = 0; i < sizeof huge / sizeof huge[0]; i++) {
         void *q = &q;
@@ -383,7 +482,7 @@ static void row_free_misaligned_by_a_word(void)
     unsigned char *p = wee_malloc(1000);
 
     CHECK(p != NULL);
-    memset(p, 0, 1000);
+    fill(p, 0, 1000);
     expect_abort("wee_realloc", p + MIN_ALIGN / 2);
     (void)wee_realloc(p + MIN_ALIGN / 2, 10);
 }
@@ -395,7 +494,7 @@ static void row_free_interior(void)
     unsigned char *p = wee_malloc(10000);
 
     CHECK(p != NULL);
-    memset(p, 0x01, 10000);   /* the "header" before p + 512 looks allocated */
+    fill(p, 0x01, 10000);   /* the "header" before p + 512 looks allocated */
     expect_abort("wee_free", p + 512);
     wee_free(p + 512);
 }
@@ -404,7 +503,7 @@ static void row_free_stack(void)
 {
     union { unsigned char bytes[256]; long double ld; void *p; } local;
 
-    memset(local.bytes, 0x01, sizeof local.bytes);
+    fill(local.bytes, 0x01, sizeof local.bytes);
     expect_abort("wee_free", local.bytes + 64);
     wee_free(local.bytes + 64);
 }
@@ -413,11 +512,12 @@ static void row_free_static(void)
 {
     static union { unsigned char bytes[256]; long double ld; void *p; } other;
 
-    memset(other.bytes, 0x01, sizeof other.bytes);
+    fill(other.bytes, 0x01, sizeof other.bytes);
     expect_abort("wee_free", other.bytes + 64);
     wee_free(other.bytes + 64);
 }
 
+#if HAVE_LIBC
 static void row_free_libc_block(void)
 {
     void *p = calloc(1, 100);
@@ -426,6 +526,7 @@ static void row_free_libc_block(void)
     expect_abort("wee_free", p);
     wee_free(p);
 }
+#endif
 
 static void row_free_into_other_heap(void)
 {
@@ -484,7 +585,7 @@ static void row_write_after_free_calloc(void)
     expect_abort("wee_calloc", b);
     for (i = 0; i < 1000; i++)
         CHECK(wee_calloc(1, 256) != b);
-    fail("the written freed block was never handed out again");
+    fail("the written freed block was never handed out again", 0);
 }
 
 static void row_write_after_free_large(void)
@@ -497,7 +598,7 @@ static void row_write_after_free_large(void)
     expect_abort("wee_malloc", b);
     for (i = 0; i < 1000; i++)
         CHECK(wee_malloc(10000) != b);
-    fail("the written freed block was never handed out again");
+    fail("the written freed block was never handed out again", 0);
 }
 
 /* Write past the end of a block, over the next cell's header: wee_check
@@ -510,7 +611,7 @@ static void row_overrun(void)
 
     CHECK(a && b);
     n = wee_malloc_usable_size(a);
-    memset(a, 0x5a, n + HEADER / 2);
+    fill(a, 0x5a, n + HEADER / 2);
     CHECK(wee_heap_check(NULL, &where) == WEE_CHECK_CELL_LINKS);
     CHECK(where == b - HEADER);
     expect_abort("wee_malloc", where);
@@ -549,7 +650,9 @@ static const struct row rows[] = {
     { "free of an aligned pointer into a block", row_free_interior, ABORTS, WITH_ASSERTIONS },
     { "free of a stack pointer", row_free_stack, ABORTS, WITH_ASSERTIONS },
     { "free of a static pointer", row_free_static, ABORTS, WITH_ASSERTIONS },
+#if HAVE_LIBC
     { "free of a C library malloc block", row_free_libc_block, ABORTS, WITH_ASSERTIONS },
+#endif
     { "free into the wrong heap (wee_heap_in)", row_free_into_other_heap, ABORTS, WITH_ASSERTIONS },
     { "free into the wrong heap (wee_heap_new)", row_free_into_other_heap_new, ABORTS, WITH_ASSERTIONS },
     { "double free after a merge", row_double_free_after_merge, ABORTS, WITH_ASSERTIONS },
@@ -565,24 +668,32 @@ static const struct row rows[] = {
 
 static int run_one(const char *arg)
 {
-    char *end;
-    unsigned long i = strtoul(arg, &end, 10);
+    const char *d = arg;
+    size_t i = 0;
     const struct row *row;
 
-    if (*arg < '0' || *arg > '9' || *end != '\0' || i >= ROW_COUNT) {
-        printf("no such row: %s\n", arg);
+    while (*d >= '0' && *d <= '9' && i < ROW_COUNT)
+        i = i * 10 + (size_t)(*d++ - '0');
+    if (d == arg || *d != '\0' || i >= ROW_COUNT) {
+        put(1, "no such row: ");
+        put(1, arg);
+        put(1, "\n");
         return 2;
     }
     row = &rows[i];
     if (row->when == WITH_ASSERTIONS && !WEE_ALLOC_EXTRA_ASSERTIONS) {
-        printf("skip: %s (undefined without extra assertions)\n", row->name);
+        put(1, "skip: ");
+        put(1, row->name);
+        put(1, " (undefined without extra assertions)\n");
         return 0;
     }
-    printf("%s: %s\n", row->outcome == ABORTS ? "aborts" : "returns", row->name);
-    fflush(stdout);
+    put(1, row->outcome == ABORTS ? "aborts: " : "returns: ");
+    put(1, row->name);
+    put(1, "\n");
+    flush_out();
     row->run();
     if (row->outcome == ABORTS)
-        fail("returned instead of aborting");
+        fail("returned instead of aborting", 0);
     return 0;
 }
 
@@ -631,7 +742,7 @@ static int run_row(const struct row *row)
         dup2(err_pipe[1], STDERR_FILENO);
         row->run();
         if (row->outcome == ABORTS)
-            fail("returned instead of aborting");
+            fail("returned instead of aborting", 0);
         _exit(0);
     }
     close(expect_pipe[1]);
@@ -700,6 +811,7 @@ static int run_all(void)
 }
 #endif /* FORK_EACH_ROW */
 
+#if HAVE_LIBC
 int main(int argc, char **argv)
 {
     if (argc == 2)
@@ -712,3 +824,19 @@ int main(int argc, char **argv)
     return 2;
 #endif
 }
+#else
+EXPORT(wee_test_main) int wee_test_main(void);
+
+int wee_test_main(void)
+{
+    char arg[32];
+    int n = host_arg_count() == 1 ? host_arg_read(0, arg, sizeof arg - 1) : -1;
+
+    if (n < 0 || (size_t)n >= sizeof arg) {
+        put(2, "usage: test-bad-input ROW (tests/test-bad-input-rows.sh runs every row)\n");
+        return 2;
+    }
+    arg[n] = '\0';
+    return run_one(arg);
+}
+#endif

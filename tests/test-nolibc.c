@@ -6,8 +6,8 @@
  *   test-nolibc [TRACE...]
  *
  * No stdio, no errno.h, no string.h, no stdlib.h: only the freestanding
- * headers, the wee_alloc API and four functions the runner gives (writing
- * output, reading the arguments and the files they name; see run-wasm.mjs).
+ * headers, the wee_alloc API and the functions the runner gives (writing
+ * output, reading the arguments and the files they name; tests/nolibc-host.h).
  * What it checks, in this order:
  *
  *  1. Bad input: sizes that overflow fail with ENOMEM (wee_errno) without
@@ -36,18 +36,11 @@
 #include <stdint.h>
 
 #include "wee_alloc.h"
+#include "nolibc-host.h"
 
 #if WEE_ALLOC_HAVE_ERRNO
 #  error "test-nolibc is for hosts without a C library"
 #endif
-
-#define IMPORT(name) __attribute__((import_module("env"), import_name(#name)))
-#define EXPORT(name) __attribute__((export_name(#name)))
-
-IMPORT(wee_test_write) int host_write(int fd, const void *p, size_t n);
-IMPORT(wee_test_arg_count) int host_arg_count(void);
-IMPORT(wee_test_arg_read) int host_arg_read(int i, void *p, size_t cap);
-IMPORT(wee_test_file_read) int host_file_read(int i, void *p, size_t cap);
 
 #define MIN_ALIGN    (2 * sizeof(void *))
 #define CHECK_EVERY  1000u
@@ -56,47 +49,7 @@ IMPORT(wee_test_file_read) int host_file_read(int i, void *p, size_t cap);
 #define RANDOM_OPS   20000ul
 
 /* ------------------------------------------------------------------ */
-/* Output without stdio.                                                */
-
-static size_t str_len(const char *s)
-{
-    size_t n = 0;
-
-    while (s[n])
-        n++;
-    return n;
-}
-
-static void put(int fd, const char *s)
-{
-    host_write(fd, s, str_len(s));
-}
-
-static void put_uint(int fd, uint64_t v)
-{
-    char buf[24];
-    size_t i = sizeof buf;
-
-    do {
-        buf[--i] = (char)('0' + v % 10);
-        v /= 10;
-    } while (v);
-    host_write(fd, buf + i, sizeof buf - i);
-}
-
-static void put_hex(int fd, uintptr_t v)
-{
-    char buf[2 + 2 * sizeof v];
-    size_t i = sizeof buf;
-
-    do {
-        buf[--i] = "0123456789abcdef"[v & 15];
-        v >>= 4;
-    } while (v);
-    buf[--i] = 'x';
-    buf[--i] = '0';
-    host_write(fd, buf + i, sizeof buf - i);
-}
+/* Failures.                                                            */
 
 /* The failure message: "test-nolibc: FAIL: <where>: <what> <a> <b>". */
 static const char *failing_part = "";
