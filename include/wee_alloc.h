@@ -226,7 +226,8 @@ WEE_API const char *wee_check_describe(int code);
  * A fatal error is misuse caught (a double free, a foreign pointer) or a
  * heap found corrupted.  Where there is a standard error stream the library
  * writes "wee_alloc: FUNC(0xADDRESS): WHAT" there and aborts, and never
- * calls this.  Where there is none, it traps; before that, a library built
+ * calls this.  Where there is none (WEE_ALLOC_WRITES_MESSAGES is 0 in
+ * wee_alloc_config.h), it traps; before that, a library built
  * with extra assertions (WEE_ALLOC_EXTRA_ASSERTIONS) calls
  * wee_fatal_hook(FUNC, WHAT, ADDRESS) when the program defines it: FUNC is
  * the API function that was called ("wee_free"), WHAT what went wrong,

@@ -22,10 +22,11 @@
  *
  * Without a C library (wasm32-unknown-none) it is built the same way, with
  * tests/nolibc-host.h in place of stdio, and runs one row per run under
- * tests/run-wasm.mjs.  There the library has nowhere to write: this
- * program's wee_fatal_hook prints the message, which the library calls
- * only when built with extra assertions; in other builds an aborting row
- * says "expect-trap:" instead of "expect:", and only the trap is checked.
+ * tests/run-wasm.mjs.  There, and on bare metal (no OS), the library has
+ * nowhere to write (WEE_ALLOC_WRITES_MESSAGES is 0): this program's
+ * wee_fatal_hook prints the message, which the library calls only when
+ * built with extra assertions; in other builds an aborting row says
+ * "expect-trap:" instead of "expect:", and only the trap is checked.
  */
 #define _POSIX_C_SOURCE 200809L
 
@@ -165,8 +166,8 @@ static void message_start(char *buf, size_t size, const char *func, const void *
     append(buf, size, &n, "): ");
 }
 
-#if !HAVE_LIBC
-/* The library has no standard error here: with extra assertions it hands
+#if !WEE_ALLOC_WRITES_MESSAGES
+/* The library has nowhere to write here: with extra assertions it hands
  * the message's parts to this hook (wee_alloc.h), which writes them as the
  * library does elsewhere, before it traps. */
 void wee_fatal_hook(const char *func, const char *what, const void *address)
@@ -195,9 +196,10 @@ static void expect_abort(const char *func, const void *addr)
         return;
     }
 #endif
-    /* No C library and no extra assertions: the library traps without a
-     * word (README.md), so there is no message to expect. */
-    put(1, !HAVE_LIBC && !WEE_ALLOC_EXTRA_ASSERTIONS ? "expect-trap: " : "expect: ");
+    /* Nowhere to write and no extra assertions: the library traps
+     * without a word (README.md), so there is no message to expect. */
+    put(1, !WEE_ALLOC_WRITES_MESSAGES && !WEE_ALLOC_EXTRA_ASSERTIONS ? "expect-trap: "
+                                                                      : "expect: ");
     put(1, want);
     put(1, "\n");
     flush_out();
