@@ -60,6 +60,8 @@ AC_DEFUN([WEE_TEST_RUNNER],
 AC_ARG_VAR([NODE], [Node.js, to run wasm32 test programs])
 AC_ARG_VAR([WINE], [wine, to run Windows test programs])
 AC_ARG_VAR([QEMU], [qemu-user emulator, to run Linux test programs of another CPU])
+AC_ARG_VAR([QEMU_SYSTEM_ARM],
+  [qemu-system-arm, to run bare-metal Cortex-M test programs (tests/run-cortex-m.sh)])
 WEE_CROSS_TESTS=$cross_compiling
 WEE_NODE_FLAGS=
 AS_CASE([$host],
@@ -95,11 +97,39 @@ AS_IF([test -n "$TEST_RUNNER"],
          [wee_runner_summary="none: wine not found, the tests will SKIP (Debian: apt-get install wine wine64)"])],
     [qemu:yes],
       [WEE_QEMU_RUNNER],
+    [native:yes],
+      [WEE_CORTEX_M_RUNNER],
     [*:yes],
       [wee_runner_summary="none: cross build, the tests will SKIP (set TEST_RUNNER)"],
     [wee_runner_summary="none needed (native)"])])
 AC_SUBST([WEE_CROSS_TESTS])
 AC_SUBST([WEE_NODE_FLAGS])
+])
+
+# WEE_CORTEX_M_RUNNER
+# -------------------
+# A host with no OS (WEE_BARE_METAL): an ARM one's test programs run on
+# QEMU's MPS2 Cortex-M4 board (tests/run-cortex-m.sh) when they are linked
+# for semihosting (LDFLAGS has --specs=rdimon.specs: their I/O and exit
+# status go through the emulator) and qemu-system-arm is found; they are
+# then linked to run from the board's PSRAM (-Ttext-segment=0x21000000),
+# unless LDFLAGS places them itself.  With newlib's stubs (nosys.specs,
+# WEE_BARE_METAL's default) a program has no way to report anything, and
+# the tests SKIP.
+AC_DEFUN([WEE_CORTEX_M_RUNNER],
+[AS_CASE([$wee_host_has_os:$host_cpu:" $LDFLAGS "],
+  [0:arm*:*"rdimon.specs "*],
+    [AC_PATH_PROGS([QEMU_SYSTEM_ARM], [qemu-system-arm])
+     AS_IF([test -n "$QEMU_SYSTEM_ARM"],
+       [AS_CASE([" $LDFLAGS "], [*-Ttext*], [],
+          [LDFLAGS="$LDFLAGS -Wl,-Ttext-segment=0x21000000"
+           AC_MSG_NOTICE([linking test programs to run from the MPS2 board's PSRAM (LDFLAGS=$LDFLAGS)])])
+        TEST_RUNNER='env QEMU_SYSTEM_ARM=$(QEMU_SYSTEM_ARM) CORTEX_M_TOOL_PREFIX=$(host_alias)- $(SHELL) $(abs_top_srcdir)/tests/run-cortex-m.sh'
+        wee_runner_summary="$QEMU_SYSTEM_ARM -M mps2-an386 (tests/run-cortex-m.sh)"],
+       [wee_runner_summary="none: qemu-system-arm not found, the tests will SKIP (Debian: apt-get install qemu-system-arm)"])],
+  [0:arm*:*],
+    [wee_runner_summary="none: bare metal; link the tests for semihosting (LDFLAGS=--specs=rdimon.specs) and install qemu-system-arm to run them"],
+  [wee_runner_summary="none: cross build, the tests will SKIP (set TEST_RUNNER)"])
 ])
 
 # WEE_QEMU_RUNNER

@@ -11,11 +11,12 @@
 #     on Windows, 134 under node, as for SIGABRT natively), and its
 #     standard error must hold the library's message, which begins as
 #     the row said on its standard output ("expect: ...");
-#   - where the library has nowhere to write that message (no C library,
-#     no extra assertions), the row says "expect-trap: ..." instead, and
-#     the abort must be the library's trap, the wasm instruction
-#     unreachable (tests/run-wasm.mjs names it), not a crash such as a
-#     memory access out of bounds.
+#   - where the library has nowhere to write that message (no C library
+#     or no OS, and no extra assertions), the row says "expect-trap: ..."
+#     instead, and the abort must be the library's trap, which the runner
+#     names (wasm's unreachable in tests/run-wasm.mjs, ARM's udf in
+#     tests/run-cortex-m.sh), not a crash such as a memory access out of
+#     bounds.
 # The rows are README.md's "What happens when..." table (test-bad-input.c).
 #
 # tests/test-bad-input is found in $top_builddir/tests (exported by `make
@@ -79,8 +80,8 @@ while :; do
             if [ "$rc" -ne 3 ] && [ "$rc" -ne 134 ]; then
                 verdict="should abort; exit status $rc"
             elif [ -n "$trap_only" ]; then
-                grep -q 'trap: unreachable' "$tmp/err" ||
-                    verdict="should stop at the library's trap (unreachable)"
+                grep -E -q 'trap: (unreachable|udf)' "$tmp/err" ||
+                    verdict="should stop at the library's trap (unreachable, udf)"
             elif [ -z "$expect" ]; then
                 verdict="aborted before it said what to expect"
             elif ! grep -F -q -e "$expect" "$tmp/err"; then

@@ -49,7 +49,7 @@
 #  define EINVAL WEE_EINVAL
 #endif
 
-#if HAVE_LIBC && !defined(_WIN32) && !defined(__wasi__)
+#if HAVE_LIBC && (defined(__unix__) || defined(__APPLE__)) && !defined(__wasi__)
 #  define FORK_EACH_ROW 1
 #  include <signal.h>
 #  include <sys/resource.h>

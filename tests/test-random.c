@@ -32,8 +32,14 @@
  * message naming the seed and the operation index, 2 on a usage error.
  *
  * The program needs only stdio, exit() and the wee_alloc API, so that the
- * same source runs on the cross targets (wine, wasm32-wasi).
+ * same source runs on the cross targets (wine, wasm32-wasi, bare metal).
+ * The live blocks stay well inside the heap's room: 8 MiB at most, blocks
+ * of up to 1 MiB, and with the static backend no more than a quarter of
+ * its array live and no block above a 32nd of it (the same with the
+ * default array of 32 MiB; less on a board with little RAM).
  */
+#include "config.h"
+
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -57,12 +63,20 @@
 #endif
 
 #define CHECK_EVERY     1000ul
-/* Bounds on the shadow model: keep the O(n) overlap scan and memory cheap. */
-#define MAX_LIVE        2048u
-#define MAX_LIVE_BYTES  ((size_t)8 << 20)
-
 #define KIB ((size_t)1024)
 #define MIB ((size_t)1024 * 1024)
+
+/* Bounds on the shadow model: keep the O(n) overlap scan and memory cheap,
+ * and the heap's room ample. */
+#define MAX_LIVE        2048u
+#if WEE_ALLOC_BACKEND_STATIC && WEE_STATIC_ARRAY_BYTES < 33554432 /* 32 MiB */
+#  define MAX_LIVE_BYTES  ((size_t)WEE_STATIC_ARRAY_BYTES / 4)
+#  define MAX_BLOCK       ((size_t)WEE_STATIC_ARRAY_BYTES / 32 > 64 * KIB + 1 \
+                           ? (size_t)WEE_STATIC_ARRAY_BYTES / 32 : 64 * KIB + 1)
+#else
+#  define MAX_LIVE_BYTES  (8 * MIB)
+#  define MAX_BLOCK       (1 * MIB)
+#endif
 
 static const unsigned long default_seeds[] = {
     1, 2, 3, 42, 1234, 65537, 20180401, 3735928559ul
@@ -140,7 +154,7 @@ static size_t draw_size(void)
         return rng_range(65, 4 * KIB);
     if (r < 990)
         return rng_range(4 * KIB + 1, 64 * KIB);
-    return rng_range(64 * KIB + 1, 1 * MIB);
+    return rng_range(64 * KIB + 1, MAX_BLOCK);
 }
 
 /* ------------------------------------------------------------------ */

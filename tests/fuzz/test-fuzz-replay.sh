@@ -38,4 +38,16 @@ if [ $# -eq 0 ]; then
     exit 1
 fi
 echo "test-fuzz-replay: $# inputs from $corpus"
-exec sh "$runner" "$replay" "$@"
+# One run per input: a bare-metal program's command line (semihosting)
+# holds about 255 bytes.
+failed=0
+for input in "$@"; do
+    sh "$runner" "$replay" "$input"
+    status=$?
+    [ "$status" -eq 77 ] && exit 77
+    if [ "$status" -ne 0 ]; then
+        echo "test-fuzz-replay: FAIL: $input (exit status $status)"
+        failed=$((failed + 1))
+    fi
+done
+[ "$failed" -eq 0 ]
