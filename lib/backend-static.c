@@ -21,8 +21,8 @@
 #include <stdint.h>
 
 /* On bare metal (WEE_HOST_HAS_OS 0) newlib declares write() and abort(),
- * but they would call into the OS the board does not have. */
-#define WEE_CAN_WRITE (HAVE_UNISTD_H && WEE_HOST_HAS_OS)
+ * but they would call into the OS the board does not have: configure
+ * says there is nowhere to write (fatal_report), and the trap stops. */
 #define WEE_CAN_ABORT (HAVE_STDLIB_H && WEE_HOST_HAS_OS)
 
 #if WEE_CAN_ABORT
@@ -88,14 +88,9 @@ void wee__lock_wait(wee__lock_t *lock)
 
 void wee__fatal(const char *func, const char *what, const void *address)
 {
-#if WEE_CAN_WRITE
-    fatal_write_stderr(func, what, address);
-#else
-    /* No OS, nowhere to write: the program's hook, if any (it may print
-     * on a serial port), then the trap, where a debugger sees the
-     * arguments. */
-    fatal_call_hook(func, what, address);
-#endif
+    /* Without an OS: the program's hook, if any (it may print on a serial
+     * port), then the trap, where a debugger sees the arguments. */
+    fatal_report(func, what, address);
 #if WEE_CAN_ABORT
     abort();
 #else

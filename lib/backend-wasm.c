@@ -85,13 +85,7 @@ void wee__lock_wait(wee__lock_t *lock)
 
 void wee__fatal(const char *func, const char *what, const void *address)
 {
-#if HAVE_UNISTD_H
-    fatal_write_stderr(func, what, address);
-#else
-    /* No C library, no standard error: the program's hook, if any, then
-     * the trap. */
-    fatal_call_hook(func, what, address);
-#endif
+    fatal_report(func, what, address);
 #if HAVE_STDLIB_H
     abort();
 #else

@@ -2,7 +2,8 @@
 /*
  * fatal-message.h - the text of wee__fatal's message, built without stdio
  * (the heap may be what is broken), for the backends that have somewhere
- * to write it, and its write to standard error where there is write().
+ * to write it, and its write to standard error where there is write();
+ * fatal_report, which the backends call, sends it where the build can.
  * Include config.h first.
  */
 #ifndef WEE_FATAL_MESSAGE_H
@@ -74,21 +75,32 @@ static inline void fatal_write_stderr(const char *func, const char *what,
 }
 #endif
 
-/*
- * Where there is nowhere to write (no C library, or no OS): with extra
- * assertions, the program's wee_fatal_hook (wee_alloc.h) gets the
- * message's parts, when the program defines one.  The reference is weak,
- * so a program without a hook links as before, and the test below is a
- * null test.  Without extra assertions nothing refers to the hook or the
- * strings, so the smallest builds carry neither (129 bytes of wasm32).
- */
+#if !WEE_ALLOC_WRITES_MESSAGES
+/* The program's hook (wee_alloc.h), referred to weakly: a program without
+ * one links as before, and its address is then null. */
 extern void wee_fatal_hook(const char *func, const char *what, const void *address)
     __attribute__((weak));
+#elif !HAVE_UNISTD_H
+#  error "configure says the library writes its messages, but there is no write()"
+#endif
 
-static inline void fatal_call_hook(const char *func, const char *what, const void *address)
+/*
+ * Report a fatal error before the backend stops the program: on standard
+ * error where the host has one (WEE_ALLOC_WRITES_MESSAGES, which configure
+ * decides and wee_alloc_config.h publishes); where it has none (no C
+ * library, or no OS), with extra assertions, to the program's
+ * wee_fatal_hook, if it defines one.  Without extra assertions nothing
+ * there refers to the hook or the strings, so the smallest builds carry
+ * neither (129 bytes of wasm32).
+ */
+static inline void fatal_report(const char *func, const char *what, const void *address)
 {
+#if WEE_ALLOC_WRITES_MESSAGES
+    fatal_write_stderr(func, what, address);
+#else
     if (WEE_ALLOC_EXTRA_ASSERTIONS && wee_fatal_hook)
         wee_fatal_hook(func, what, address);
+#endif
 }
 
 #endif /* WEE_FATAL_MESSAGE_H */

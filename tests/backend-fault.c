@@ -90,6 +90,6 @@ void wee__lock_wait(wee__lock_t *lock)
 
 void wee__fatal(const char *func, const char *what, const void *address)
 {
-    fatal_write_stderr(func, what, address);
+    fatal_report(func, what, address);
     abort();
 }
