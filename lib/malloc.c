@@ -27,6 +27,9 @@
  *     defined here as well, so that its dlmalloc.o, which defines all of
  *     these names, is never pulled into the link (wasm-ld would stop on
  *     duplicate symbols) and libc's allocations come here too.
+ *   - newlib (the static backend, bare metal): a static archive linked
+ *     instead of newlib's allocator, which also defines newlib's reentrant
+ *     names (at the end of this file).
  *
  * Semantics: those of glibc 2.36 (checked against it by tests/test-malloc-glibc;
  * on wasm32 with no C library by tests/malloc-nolibc.c)
@@ -61,6 +64,10 @@
 #include "libc-shim.h"
 #include "malloc.h"
 #include "wee_alloc.h"
+
+#if WEE_MALLOC_NEWLIB
+#  include <reent.h>
+#endif
 
 #if defined(__GNUC__)
 #  define WEE_MALLOC_API __attribute__((visibility("default")))
@@ -237,5 +244,111 @@ void *__libc_calloc(size_t nmemb, size_t size)
 void __libc_free(void *ptr)
 {
     wee_free(ptr);
+}
+#endif
+
+#if WEE_MALLOC_NEWLIB
+/*
+ * newlib's reentrant entry points.  newlib's malloc, free and the rest
+ * call _malloc_r, _free_r and so on with a struct _reent, and so does
+ * newlib itself (stdio's buffers, strdup, asprintf, the atexit and locale
+ * tables).  They are defined here, in the object that defines malloc and
+ * free, so that a link that takes any of the names from this archive
+ * takes all of them: newlib's allocator is never pulled in beside it, and
+ * no block of one heap reaches the other's free.  Nothing calls _sbrk.
+ * newlib's mallinfo, malloc_stats, mallopt and malloc_trim describe
+ * newlib's heap and are not provided; a program that calls one pulls
+ * newlib's allocator in after all, and the link fails.
+ *
+ * A reentrant function reports an error in its struct _reent, as
+ * newlib's own do: the call runs with errno cleared, and what it leaves
+ * there goes to r->_errno, errno itself keeping its value (when r is the
+ * current thread's _REENT, r->_errno is errno, so errno gets the error).
+ * The lock is wee_alloc's own, not newlib's __malloc_lock.
+ */
+WEE_MALLOC_API void *_malloc_r(struct _reent *r, size_t size);
+WEE_MALLOC_API void _free_r(struct _reent *r, void *ptr);
+WEE_MALLOC_API void *_calloc_r(struct _reent *r, size_t nmemb, size_t size);
+WEE_MALLOC_API void *_realloc_r(struct _reent *r, void *ptr, size_t size);
+WEE_MALLOC_API void *_memalign_r(struct _reent *r, size_t alignment, size_t size);
+WEE_MALLOC_API void *_valloc_r(struct _reent *r, size_t size);
+WEE_MALLOC_API void *_pvalloc_r(struct _reent *r, size_t size);
+WEE_MALLOC_API size_t _malloc_usable_size_r(struct _reent *r, void *ptr);
+WEE_MALLOC_API void _cfree_r(struct _reent *r, void *ptr);
+
+/* Start a call on behalf of a struct _reent: errno cleared, its value
+ * returned. */
+static int reent_enter(void)
+{
+    int saved = errno;
+
+    errno = 0;
+    return saved;
+}
+
+/* End it: the call's error, if any, to r->_errno, and errno restored. */
+static void *reent_leave(struct _reent *r, int saved, void *result)
+{
+    int error = errno;
+
+    errno = saved;
+    if (error)
+        r->_errno = error;
+    return result;
+}
+
+void *_malloc_r(struct _reent *r, size_t size)
+{
+    int saved = reent_enter();
+    return reent_leave(r, saved, malloc(size));
+}
+
+void *_calloc_r(struct _reent *r, size_t nmemb, size_t size)
+{
+    int saved = reent_enter();
+    return reent_leave(r, saved, calloc(nmemb, size));
+}
+
+void *_realloc_r(struct _reent *r, void *ptr, size_t size)
+{
+    int saved = reent_enter();
+    return reent_leave(r, saved, realloc(ptr, size));
+}
+
+void *_memalign_r(struct _reent *r, size_t alignment, size_t size)
+{
+    int saved = reent_enter();
+    return reent_leave(r, saved, memalign(alignment, size));
+}
+
+void *_valloc_r(struct _reent *r, size_t size)
+{
+    int saved = reent_enter();
+    return reent_leave(r, saved, valloc(size));
+}
+
+void *_pvalloc_r(struct _reent *r, size_t size)
+{
+    int saved = reent_enter();
+    return reent_leave(r, saved, pvalloc(size));
+}
+
+/* free and malloc_usable_size set no error. */
+void _free_r(struct _reent *r, void *ptr)
+{
+    (void)r;
+    free(ptr);
+}
+
+void _cfree_r(struct _reent *r, void *ptr)
+{
+    (void)r;
+    free(ptr);
+}
+
+size_t _malloc_usable_size_r(struct _reent *r, void *ptr)
+{
+    (void)r;
+    return malloc_usable_size(ptr);
 }
 #endif

@@ -7,7 +7,8 @@
  *                      argument checks, errno; built on every host
  *   lib/malloc-elf.c   ELF hosts: WEE_ALLOC_STATS, the fork handlers, the
  *                      page size from sysconf (constructor, destructor)
- *   (nothing)          wasm32: no statistics, no fork, the wasm page
+ *   (nothing)          wasm32 and newlib (static backend): no statistics,
+ *                      no fork, the backend's unit as the page
  *
  * configure chooses (WEE_MALLOC_ELF in config.h); this header is the one
  * place that looks.
@@ -44,9 +45,10 @@ static inline void count(enum malloc_function f)
 /* The system's page size, for valloc and pvalloc. */
 WEE_INTERNAL size_t wee__malloc_page_size(void);
 #else
-/* wasm32: no environment to turn statistics on and no standard error to
- * print them to, so nothing is counted; and the page is the wasm page, as
- * wasi-libc's sysconf(_SC_PAGESIZE) says too. */
+/* wasm32 and bare metal: no environment to turn statistics on, and
+ * nothing is counted.  The page is the backend's unit: on wasm32 the wasm
+ * page, as wasi-libc's sysconf(_SC_PAGESIZE) says too; with the static
+ * backend 4 KiB, newlib's own malloc page. */
 static inline void count(enum malloc_function f)
 {
     (void)f;
