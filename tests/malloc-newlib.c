@@ -30,6 +30,7 @@
 #include <string.h>
 
 #include "wee_alloc.h"
+#include "malloc-expect.h"
 
 #if WEE_TEST_REENTRANT
 /* Defined by libwee_alloc_malloc (lib/malloc.c); newlib's headers
@@ -42,23 +43,6 @@ size_t malloc_usable_size(void *ptr);
 #endif
 
 static void *(*volatile f_malloc)(size_t) = malloc;
-static int failures;
-
-static void expect(int ok, const char *what)
-{
-    if (!ok) {
-        printf("FAIL: %s\n", what);
-        failures++;
-    }
-}
-
-static size_t in_use(void)
-{
-    struct wee_stats s;
-
-    wee_stats(&s);
-    return s.in_use_bytes;
-}
 
 #if WEE_TEST_REENTRANT
 /* A struct _reent other than the program's: only its _errno is used. */

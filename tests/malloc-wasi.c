@@ -23,6 +23,7 @@
 #include <string.h>
 
 #include "wee_alloc.h"
+#include "malloc-expect.h"
 
 /* wasi-libc neither defines nor declares valloc;
  * libwee_alloc_malloc defines it. */
@@ -31,23 +32,6 @@ void *valloc(size_t size);
 static void *(*volatile f_malloc)(size_t) = malloc;
 static void *(*volatile f_valloc)(size_t) = valloc;
 static int (*volatile f_posix_memalign)(void **, size_t, size_t) = posix_memalign;
-static int failures;
-
-static void expect(int ok, const char *what)
-{
-    if (!ok) {
-        printf("FAIL: %s\n", what);
-        failures++;
-    }
-}
-
-static size_t in_use(void)
-{
-    struct wee_stats s;
-
-    wee_stats(&s);
-    return s.in_use_bytes;
-}
 
 static void at_exit(void)
 {
