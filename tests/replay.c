@@ -208,9 +208,9 @@ static int load_trace(const char *path, struct trace *t)
             goto fail;
         }
         if (ev.kind == EV_FREE && ev.arg >= t->n_allocs) {
-            fprintf(stderr, "%s: %s:%lu: Free(%zu) of an allocation that "
-                    "has not been made (only %zu so far)\n", progname, path,
-                    lineno, ev.arg, t->n_allocs);
+            fprintf(stderr, "%s: %s:%lu: Free(%lu) of an allocation that "
+                    "has not been made (only %lu so far)\n", progname, path,
+                    lineno, (unsigned long)ev.arg, (unsigned long)t->n_allocs);
             goto fail;
         }
         if (ev.kind == EV_ALLOC)
@@ -270,9 +270,10 @@ static int verify_block(const struct block *b, size_t id, const char *when)
 
     if (bad == b->usable)
         return 0;
-    snprintf(msg, sizeof msg, "%s: allocation %zu at %p (size %zu, usable "
-             "%zu): pattern broken at offset %zu", when, id, (void *)b->p,
-             b->size, b->usable, bad);
+    snprintf(msg, sizeof msg, "%s: allocation %lu at %p (size %lu, usable "
+             "%lu): pattern broken at offset %lu", when, (unsigned long)id,
+             (void *)b->p, (unsigned long)b->size, (unsigned long)b->usable,
+             (unsigned long)bad);
     fail(msg);
     return -1;
 }
@@ -317,19 +318,21 @@ static int check_heap(const struct block *blocks, size_t n_blocks,
         size_t extent = a->usable ? a->usable : 1;
 
         if ((uintptr_t)b->p - (uintptr_t)a->p < extent) {
-            snprintf(msg, sizeof msg, "%s: allocations %zu [%p, +%zu) and "
-                     "%zu [%p, +%zu) overlap", when, (size_t)(a - blocks),
-                     (void *)a->p, a->usable, (size_t)(b - blocks),
-                     (void *)b->p, b->usable);
+            snprintf(msg, sizeof msg, "%s: allocations %lu [%p, +%lu) and "
+                     "%lu [%p, +%lu) overlap", when, (unsigned long)(a - blocks),
+                     (void *)a->p, (unsigned long)a->usable,
+                     (unsigned long)(b - blocks), (void *)b->p,
+                     (unsigned long)b->usable);
             fail(msg);
             return -1;
         }
     }
     wee_stats(&st);
     if (st.in_use_bytes - in_use_at_start != usable) {
-        snprintf(msg, sizeof msg, "%s: wee_stats().in_use_bytes grew by %zu, "
-                 "but the %zu live blocks have %zu usable bytes", when,
-                 st.in_use_bytes - in_use_at_start, n, usable);
+        snprintf(msg, sizeof msg, "%s: wee_stats().in_use_bytes grew by %lu, "
+                 "but the %lu live blocks have %lu usable bytes", when,
+                 (unsigned long)(st.in_use_bytes - in_use_at_start), (unsigned long)n,
+                 (unsigned long)usable);
         fail(msg);
         return -1;
     }
@@ -367,22 +370,23 @@ static int replay(const struct trace *t, struct replay_result *res)
             b->size = ev->arg;
             b->p = wee_malloc(b->size);
             if (b->p == NULL) {
-                snprintf(msg, sizeof msg, "wee_malloc(%zu) returned NULL",
-                         b->size);
+                snprintf(msg, sizeof msg, "wee_malloc(%lu) returned NULL",
+                         (unsigned long)b->size);
                 fail(msg);
                 goto out;
             }
             if ((uintptr_t)b->p % MIN_ALIGN != 0) {
-                snprintf(msg, sizeof msg, "wee_malloc(%zu) returned %p, not "
-                         "aligned to %zu", b->size, (void *)b->p,
-                         (size_t)MIN_ALIGN);
+                snprintf(msg, sizeof msg, "wee_malloc(%lu) returned %p, not "
+                         "aligned to %lu", (unsigned long)b->size, (void *)b->p,
+                         (unsigned long)MIN_ALIGN);
                 fail(msg);
                 goto out;
             }
             b->usable = wee_malloc_usable_size(b->p);
             if (b->usable < b->size) {
-                snprintf(msg, sizeof msg, "wee_malloc(%zu) returned %p with "
-                         "usable size %zu", b->size, (void *)b->p, b->usable);
+                snprintf(msg, sizeof msg, "wee_malloc(%lu) returned %p with "
+                         "usable size %lu", (unsigned long)b->size, (void *)b->p,
+                         (unsigned long)b->usable);
                 fail(msg);
                 goto out;
             }
@@ -441,6 +445,16 @@ static void usage(void)
 {
     fprintf(stderr, "usage: %s [--quiet] [--max-ratio R --slack BYTES] "
             "FILE...\n", progname);
+}
+
+/* Print x (>= 0) with two decimals, in integers: newlib-nano's printf, on
+ * bare metal, has no %f.  (Nor has newlib's %zu: sizes are printed as
+ * unsigned long.) */
+static void print_hundredths(double x)
+{
+    unsigned long h = (unsigned long)(x * 100.0 + 0.5);
+
+    printf("%lu.%02lu", h / 100, h % 100);
 }
 
 int main(int argc, char **argv)
@@ -508,23 +522,27 @@ int main(int argc, char **argv)
             limit = max_ratio * (double)res.peak_live + (double)slack;
         over = have_limit && (double)res.backend > limit;
         if (!quiet || over) {
-            printf("%s: %s: %zu events, %zu allocations, peak live %zu B, "
-                   "backend %zu B, ratio ", progname, t.name, t.n_events,
-                   t.n_allocs, res.peak_live, res.backend);
+            printf("%s: %s: %lu events, %lu allocations, peak live %lu B, "
+                   "backend %lu B, ratio ", progname, t.name, (unsigned long)t.n_events,
+                   (unsigned long)t.n_allocs, (unsigned long)res.peak_live,
+                   (unsigned long)res.backend);
             if (res.peak_live > 0)
-                printf("%.2f", (double)res.backend / (double)res.peak_live);
+                print_hundredths((double)res.backend / (double)res.peak_live);
             else
                 printf("-");
-            if (have_limit)
-                printf(", limit %.0f B (%g x peak live + %zu): %s", limit,
-                       max_ratio, slack, over ? "EXCEEDED" : "ok");
+            if (have_limit) {
+                printf(", limit %lu B (", (unsigned long)limit);
+                print_hundredths(max_ratio);
+                printf(" x peak live + %lu): %s", (unsigned long)slack,
+                       over ? "EXCEEDED" : "ok");
+            }
             printf("\n");
             fflush(stdout);
         }
         if (over) {
-            fprintf(stderr, "%s: FAIL: %s: backend bytes %zu exceed %g x "
-                    "peak live %zu + %zu\n", progname, t.name, res.backend,
-                    max_ratio, res.peak_live, slack);
+            fprintf(stderr, "%s: FAIL: %s: backend bytes %lu exceed the limit, %lu "
+                    "(see above)\n", progname, t.name, (unsigned long)res.backend,
+                    (unsigned long)limit);
             status = 1;
         }
         free(t.events);

@@ -808,7 +808,7 @@ static int run_all(void)
         else
             failed++;
     }
-    printf("%zu rows run, %zu failed, %zu not run in this build\n", run, failed, skipped);
+    printf("%lu rows run, %lu failed, %lu not run in this build\n", run, failed, skipped);
     return failed ? 1 : 0;
 }
 #endif /* FORK_EACH_ROW */

@@ -85,6 +85,8 @@ static const unsigned long default_seeds[] = {
 
 /* ------------------------------------------------------------------ */
 /* Failure reporting: every message names the seed and the operation.  */
+/* (Sizes are printed as unsigned long: newlib's printf, on bare metal,  */
+/* has no %zu.)                                                          */
 
 static unsigned long current_seed;
 static unsigned long current_op;
@@ -237,10 +239,10 @@ static void verify_block(const struct block *b, size_t n, const char *when)
     size_t bad = pattern_mismatch(b->p, n, b->id);
 
     if (bad != n)
-        fail("%s: block id %llu at %p (size %zu, usable %zu): pattern "
-             "broken at offset %zu of %zu checked",
-             when, (unsigned long long)b->id, (void *)b->p, b->size,
-             b->usable, bad, n);
+        fail("%s: block id %lu at %p (size %lu, usable %lu): pattern "
+             "broken at offset %lu of %lu checked",
+             when, (unsigned long)b->id, (void *)b->p, (unsigned long)b->size,
+             (unsigned long)b->usable, (unsigned long)bad, (unsigned long)n);
 }
 
 /*
@@ -253,17 +255,17 @@ static void admit_block(struct block *b, const char *what, int zeroed)
     size_t i, need_align = b->align > MIN_ALIGN ? b->align : MIN_ALIGN;
 
     if (b->p == NULL)
-        fail("%s(%zu) returned NULL", what, b->size);
+        fail("%s(%lu) returned NULL", what, (unsigned long)b->size);
     if (a % need_align != 0)
-        fail("%s(%zu) returned %p, not aligned to %zu", what, b->size,
-             (void *)b->p, need_align);
+        fail("%s(%lu) returned %p, not aligned to %lu", what, (unsigned long)b->size,
+             (void *)b->p, (unsigned long)need_align);
     b->usable = wee_malloc_usable_size(b->p);
     if (b->usable < b->size)
-        fail("%s(%zu) returned %p with usable size %zu", what, b->size,
-             (void *)b->p, b->usable);
+        fail("%s(%lu) returned %p with usable size %lu", what, (unsigned long)b->size,
+             (void *)b->p, (unsigned long)b->usable);
     if (a + footprint(b) < a)
-        fail("%s(%zu) returned %p, whose usable size %zu wraps around",
-             what, b->size, (void *)b->p, b->usable);
+        fail("%s(%lu) returned %p, whose usable size %lu wraps around",
+             what, (unsigned long)b->size, (void *)b->p, (unsigned long)b->usable);
 
     lo = a;
     hi = a + footprint(b);
@@ -272,17 +274,18 @@ static void admit_block(struct block *b, const char *what, int zeroed)
         uintptr_t ohi = olo + footprint(&live[i]);
 
         if (lo < ohi && olo < hi)
-            fail("%s(%zu) returned [%p, +%zu), overlapping live block id "
-                 "%llu at [%p, +%zu)", what, b->size, (void *)b->p,
-                 footprint(b), (unsigned long long)live[i].id,
-                 (void *)live[i].p, footprint(&live[i]));
+            fail("%s(%lu) returned [%p, +%lu), overlapping live block id "
+                 "%lu at [%p, +%lu)", what, (unsigned long)b->size, (void *)b->p,
+                 (unsigned long)footprint(b), (unsigned long)live[i].id,
+                 (void *)live[i].p, (unsigned long)footprint(&live[i]));
     }
 
     if (zeroed) {
         for (i = 0; i < b->size; i++) {
             if (b->p[i] != 0)
-                fail("%s(%zu) returned %p whose byte %zu is 0x%02x, not 0",
-                     what, b->size, (void *)b->p, i, b->p[i]);
+                fail("%s(%lu) returned %p whose byte %lu is 0x%02x, not 0",
+                     what, (unsigned long)b->size, (void *)b->p, (unsigned long)i,
+                     b->p[i]);
         }
     }
     pattern_fill(b->p, b->usable, b->id);
@@ -367,7 +370,8 @@ static void op_posix_memalign(void)
 
     rc = wee_posix_memalign(&p, b.align, b.size);
     if (rc != 0)
-        fail("wee_posix_memalign(%zu, %zu) returned %d", b.align, b.size, rc);
+        fail("wee_posix_memalign(%lu, %lu) returned %d", (unsigned long)b.align,
+             (unsigned long)b.size, rc);
     b.p = p;
     admit_block(&b, "wee_posix_memalign", 0);
     add_live(&b);
@@ -422,15 +426,15 @@ static void op_realloc(void)
         return;
     }
     if (b.p == NULL)
-        fail("wee_realloc(%p, %zu) returned NULL", old, new_size);
+        fail("wee_realloc(%p, %lu) returned NULL", old, (unsigned long)new_size);
 
     /* The kept prefix must still hold the block's pattern. */
     keep = b.size < new_size ? b.size : new_size;
     b.size = new_size;
     b.usable = wee_malloc_usable_size(b.p);
     if (b.usable < keep)
-        fail("wee_realloc(%zu) returned %p with usable size %zu",
-             new_size, (void *)b.p, b.usable);
+        fail("wee_realloc(%lu) returned %p with usable size %lu",
+             (unsigned long)new_size, (void *)b.p, (unsigned long)b.usable);
     verify_block(&b, keep, "after wee_realloc");
     b.align = MIN_ALIGN; /* realloc promises only MIN_ALIGN */
     admit_block(&b, "wee_realloc", 0);
@@ -452,11 +456,12 @@ static void check_heap(const char *when)
         usable += live[i].usable;
     wee_stats(&st);
     if (st.in_use_bytes != usable)
-        fail("%s: wee_stats().in_use_bytes = %zu, but the %zu live blocks "
-             "have %zu usable bytes", when, st.in_use_bytes, n_live, usable);
+        fail("%s: wee_stats().in_use_bytes = %lu, but the %lu live blocks "
+             "have %lu usable bytes", when, (unsigned long)st.in_use_bytes,
+             (unsigned long)n_live, (unsigned long)usable);
     if (st.peak_in_use_bytes < st.in_use_bytes)
-        fail("%s: peak_in_use_bytes %zu < in_use_bytes %zu", when,
-             st.peak_in_use_bytes, st.in_use_bytes);
+        fail("%s: peak_in_use_bytes %lu < in_use_bytes %lu", when,
+             (unsigned long)st.peak_in_use_bytes, (unsigned long)st.in_use_bytes);
 }
 
 /*
@@ -528,10 +533,11 @@ static void run_seed(unsigned long seed, unsigned long ops)
     check_heap("at the end, after freeing everything");
     wee_stats(&st);
     if (st.in_use_bytes != 0)
-        fail("in_use_bytes is %zu after freeing everything", st.in_use_bytes);
-    printf("test-random: seed %lu passed: max %zu live blocks, peak %zu live "
-           "bytes, %zu backend bytes so far\n", seed, max_live,
-           peak_live_bytes, st.backend_bytes);
+        fail("in_use_bytes is %lu after freeing everything",
+             (unsigned long)st.in_use_bytes);
+    printf("test-random: seed %lu passed: max %lu live blocks, peak %lu live "
+           "bytes, %lu backend bytes so far\n", seed, (unsigned long)max_live,
+           (unsigned long)peak_live_bytes, (unsigned long)st.backend_bytes);
     fflush(stdout);
 }
 

@@ -42,9 +42,12 @@
 static unsigned char **blocks;
 static size_t *sizes;
 
+/* Sizes are printed as unsigned long: newlib's printf, on bare metal, has
+ * no %zu. */
 static void fail(const char *what, size_t a, size_t b)
 {
-    fprintf(stderr, "test-static-fill: FAIL: %s (%zu, %zu)\n", what, a, b);
+    fprintf(stderr, "test-static-fill: FAIL: %s (%lu, %lu)\n", what, (unsigned long)a,
+            (unsigned long)b);
     exit(1);
 }
 
@@ -112,11 +115,15 @@ static void expect_most_of_the_array(size_t handed_out, const char *what)
 {
     struct wee_stats st;
     size_t n = WEE_STATIC_ARRAY_BYTES;
+    unsigned long permyriad;
 
     wee_stats(&st);
-    printf("test-static-fill: %s: %zu of %zu bytes handed out (%.2f%%), "
-           "backend_bytes %zu\n", what, handed_out, n,
-           100.0 * (double)handed_out / (double)n, st.backend_bytes);
+    /* The percentage with two decimals, in integers: newlib-nano's printf
+     * has no %f. */
+    permyriad = (unsigned long)((double)handed_out / (double)n * 10000.0);
+    printf("test-static-fill: %s: %lu of %lu bytes handed out (%lu.%02lu%%), "
+           "backend_bytes %lu\n", what, (unsigned long)handed_out, (unsigned long)n,
+           permyriad / 100, permyriad % 100, (unsigned long)st.backend_bytes);
     if (handed_out < n / 100 * 95)
         fail("less than 95% of the array was handed out", handed_out, n);
     if (st.backend_bytes > n)
@@ -187,8 +194,8 @@ int main(void)
     if (!p)
         fail("no block of 90% of the array after freeing everything", 0, 0);
     wee_free(p);
-    printf("test-static-fill: %zu freed blocks allocated again; one block of "
-           "90%% of the array after freeing all\n", refilled);
+    printf("test-static-fill: %lu freed blocks allocated again; one block of "
+           "90%% of the array after freeing all\n", (unsigned long)refilled);
 
     /* 4. */
     n = fill_heap(0, &handed_out);
