@@ -118,9 +118,9 @@ static void expect_most_of_the_array(size_t handed_out, const char *what)
     unsigned long permyriad;
 
     wee_stats(&st);
-    /* The percentage with two decimals, in integers: newlib-nano's printf
-     * has no %f. */
-    permyriad = (unsigned long)((double)handed_out / (double)n * 10000.0);
+    /* The percentage with two decimals, rounded, in integers:
+     * newlib-nano's printf has no %f. */
+    permyriad = (unsigned long)((double)handed_out / (double)n * 10000.0 + 0.5);
     printf("test-static-fill: %s: %lu of %lu bytes handed out (%lu.%02lu%%), "
            "backend_bytes %lu\n", what, (unsigned long)handed_out, (unsigned long)n,
            permyriad / 100, permyriad % 100, (unsigned long)st.backend_bytes);
