@@ -808,7 +808,8 @@ static int run_all(void)
         else
             failed++;
     }
-    printf("%lu rows run, %lu failed, %lu not run in this build\n", run, failed, skipped);
+    printf("%lu rows run, %lu failed, %lu not run in this build\n", (unsigned long)run,
+           (unsigned long)failed, (unsigned long)skipped);
     return failed ? 1 : 0;
 }
 #endif /* FORK_EACH_ROW */
