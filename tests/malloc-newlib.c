@@ -7,12 +7,16 @@
  * newlib allocates through its reentrant names: stdout's buffer, strdup
  * and asprintf call _malloc_r and _realloc_r.  Each of those allocations
  * must raise the wee_alloc heap's in_use_bytes (wee_stats) and be a block
- * that free takes.  Built as tests/malloc-newlib, the program names only
- * the standard functions: GNU ld then takes the archive's reentrant names
- * only because they are in the object that defines malloc and free, and
- * without them newlib's own allocator would serve strdup.  Built as
- * tests/malloc-newlib-r (WEE_TEST_REENTRANT), it also calls the reentrant
- * names itself: their results must be wee_alloc blocks, with errors
+ * that free takes.  One source, three programs:
+ *   tests/malloc-newlib names only the standard functions: GNU ld then
+ *       takes the archive's reentrant names only because they are in the
+ *       object that defines malloc and free, and without them newlib's own
+ *       allocator would serve strdup;
+ *   tests/malloc-newlib-u (WEE_TEST_NO_ALLOCATION_CALLS) names none of
+ *       them, and is linked with the flag that wee_alloc_malloc.pc gives,
+ *       -Wl,-u,_malloc_r, which must make GNU ld take the archive anyway;
+ *   tests/malloc-newlib-r (WEE_TEST_REENTRANT) also calls the reentrant
+ *       names itself: their results must be wee_alloc blocks, with errors
  * reported in the struct _reent they are given, not in errno.  Had newlib's
  * allocator been pulled in as well, the link would fail on _malloc_r.  The
  * semantics of malloc & co. are lib/malloc.c's, checked elsewhere
@@ -42,7 +46,9 @@ size_t _malloc_usable_size_r(struct _reent *r, void *ptr);
 size_t malloc_usable_size(void *ptr);
 #endif
 
+#if !WEE_TEST_NO_ALLOCATION_CALLS
 static void *(*volatile f_malloc)(size_t) = malloc;
+#endif
 
 #if WEE_TEST_REENTRANT
 /* A struct _reent other than the program's: only its _errno is used. */
@@ -139,6 +145,7 @@ int main(void)
     expect(t != NULL && in_use() == before + wee_malloc_usable_size(t)
            && wee_malloc_usable_size(t) > strlen(t),
            "asprintf's block is not on the wee_alloc heap");
+#if !WEE_TEST_NO_ALLOCATION_CALLS
     before = in_use();
     free(t);
     free(s);
@@ -149,6 +156,7 @@ int main(void)
 #endif
     errno = 0;
     expect(f_malloc(SIZE_MAX) == NULL && errno == ENOMEM, "malloc(SIZE_MAX): errno ENOMEM");
+#endif
 
     expect(wee_check() == WEE_CHECK_OK, "wee_check");
     return failures != 0;
