@@ -88,8 +88,9 @@ void wee__lock_wait(wee__lock_t *lock)
 
 void wee__fatal(const char *func, const char *what, const void *address)
 {
-    /* Without an OS: the program's hook, if any (it may print on a serial
-     * port), then the trap, where a debugger sees the arguments. */
+    /* With an OS: standard error, then abort().  Without one: the
+     * program's hook, if any (it may print on a serial port), then the
+     * trap, where a debugger sees the arguments. */
     fatal_report(func, what, address);
 #if WEE_CAN_ABORT
     abort();

@@ -342,8 +342,7 @@ void _free_r(struct _reent *r, void *ptr)
 
 void _cfree_r(struct _reent *r, void *ptr)
 {
-    (void)r;
-    free(ptr);
+    _free_r(r, ptr);
 }
 
 size_t _malloc_usable_size_r(struct _reent *r, void *ptr)
