@@ -17,10 +17,13 @@
  * Threads: every function may be called from any number of threads at once,
  * except where the backend was built without a lock (see wee_alloc_config.h).
  * Not from a signal or interrupt handler: one that interrupts a call
- * holding the lock would wait for it for ever.  Where there is no OS
- * (bare metal), a thread that finds the lock taken spins until the holder
- * releases it, which needs the holder to run meanwhile: on another core,
- * or in a time slice of the scheduler.
+ * holding the lock would wait for it for ever.  On bare metal with newlib
+ * the lock is newlib's __malloc_lock and __malloc_unlock, which an RTOS or
+ * the program defines (newlib's own do nothing), as for newlib's malloc:
+ * there it does what they do (masking interrupts makes handlers safe).
+ * Elsewhere without an OS, a thread that finds the lock taken spins until
+ * the holder releases it, which needs the holder to run meanwhile: on
+ * another core, or in a time slice of the scheduler.
  *
  * Exhaustion: when the backend can give no more memory, allocating functions
  * return NULL and set errno to ENOMEM; the heap stays consistent and every

@@ -65,6 +65,9 @@ void *wee__backend_grow(size_t bytes, void *hint, int exact)
     return p;
 }
 
+/* A thread that finds the atomic lock taken waits here; on bare metal with
+ * newlib the lock is newlib's (backend.h), and nothing waits here. */
+#if WEE_ALLOC_THREADS && !WEE_LOCK_NOT_ATOMIC
 void wee__lock_wait(wee__lock_t *lock)
 {
     unsigned spins = 0;
@@ -85,6 +88,7 @@ void wee__lock_wait(wee__lock_t *lock)
             return;
     }
 }
+#endif
 
 void wee__fatal(const char *func, const char *what, const void *address)
 {

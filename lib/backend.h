@@ -98,17 +98,39 @@ WEE_INTERNAL WEE_NORETURN void wee__fatal(const char *func, const char *what,
  * The lock.  Uncontended, taking and releasing it is one atomic exchange and
  * one release store, inlined at the call site; a thread that finds it taken
  * calls the backend's wee__lock_wait, which spins a little and then yields
- * the processor the way the system allows.  With WEE_ALLOC_THREADS off the
+ * the processor the way the system allows (on bare metal with newlib the
+ * lock is newlib's instead, first below).  With WEE_ALLOC_THREADS off the
  * lock compiles to nothing.
  */
-#if WEE_ALLOC_BACKEND_VIRTUALALLOC && WEE_ALLOC_THREADS
+#if WEE_LOCK_NEWLIB && WEE_ALLOC_THREADS
+/* Bare metal with newlib (configure): every lock is newlib's one memory
+ * pool lock, taken with the hooks an RTOS or the program defines for
+ * newlib's own malloc (newlib's default ones do nothing).  newlib allows
+ * them to nest, as a heap's lock and the backend's do here. */
+#  include <reent.h>
+extern void __malloc_lock(struct _reent *);
+extern void __malloc_unlock(struct _reent *);
+typedef int wee__lock_t;                       /* a placeholder: unused */
+static inline void wee__lock_acquire(wee__lock_t *lock)
+{
+    (void)lock;
+    __malloc_lock(_REENT);
+}
+
+static inline void wee__lock_release(wee__lock_t *lock)
+{
+    (void)lock;
+    __malloc_unlock(_REENT);
+}
+#  define WEE_LOCK_NOT_ATOMIC 1
+#elif WEE_ALLOC_BACKEND_VIRTUALALLOC && WEE_ALLOC_THREADS
 /* Windows: the lock is an SRWLOCK (one pointer, all zero when unlocked),
  * taken and released by backend-virtualalloc.c, which alone includes
  * <windows.h>.  The SRWLOCK waits by itself; wee__lock_wait is unused. */
 typedef void *wee__lock_t;
 WEE_INTERNAL void wee__lock_acquire(wee__lock_t *lock);
 WEE_INTERNAL void wee__lock_release(wee__lock_t *lock);
-#  define WEE_LOCK_IN_BACKEND 1
+#  define WEE_LOCK_NOT_ATOMIC 1
 #elif defined(__STDC_VERSION__) && __STDC_VERSION__ >= 201112L && !defined(__STDC_NO_ATOMICS__)
 #  include <stdatomic.h>
 typedef atomic_int wee__lock_t;
@@ -125,7 +147,7 @@ typedef int wee__lock_t;
 
 WEE_INTERNAL void wee__lock_wait(wee__lock_t *lock);
 
-#ifndef WEE_LOCK_IN_BACKEND
+#ifndef WEE_LOCK_NOT_ATOMIC
 static inline void wee__lock_acquire(wee__lock_t *lock)
 {
     if (WEE_ALLOC_THREADS && WEE_UNLIKELY(!wee__lock_try(lock)))
