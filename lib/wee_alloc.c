@@ -333,9 +333,19 @@ static void heap_stats(struct wee_heap *heap, struct wee_stats *out)
     }
     unlock_unchanged(heap);
     out->fragmentation_permille = 0;
-    if (out->free_bytes)
-        out->fragmentation_permille = (unsigned)(1000 - (unsigned long long)out->largest_free_cell
-                                                 * 1000 / out->free_bytes);
+    if (out->free_bytes) {
+        /* 1000 - 1000 * largest / free, in size_t: on a 32-bit host a
+         * 64-bit division would bring libgcc's (hundreds of bytes on a
+         * Cortex-M) into every program that asks for statistics.  Above
+         * SIZE_MAX / 1000 free bytes, both are counted in KiB: the result
+         * moves by at most one. */
+        size_t largest = out->largest_free_cell, free_bytes = out->free_bytes;
+        if (free_bytes > SIZE_MAX / 1000) {
+            largest >>= 10;
+            free_bytes >>= 10;
+        }
+        out->fragmentation_permille = (unsigned)(1000 - largest * 1000 / free_bytes);
+    }
 }
 
 static int heap_check(struct wee_heap *heap, void **where)

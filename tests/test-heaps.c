@@ -330,6 +330,32 @@ START_TEST(test_stats_fragmentation_is_zero_for_one_free_cell_and_grows_with_hol
 }
 END_TEST
 
+/* fragmentation_permille is 1000 - 1000 * largest / free, give or take
+ * one: above SIZE_MAX / 1000 free bytes (4 MiB on a 32-bit host, where
+ * this heap has more) the library counts in KiB, so that the product
+ * cannot overflow. */
+START_TEST(test_stats_fragmentation_matches_its_definition_on_a_large_heap)
+{
+    static _Alignas(64) unsigned char big[16 << 20];
+    wee_heap *heap = wee_heap_in(big, sizeof big);
+    void *p[6];
+    struct wee_stats s;
+    unsigned long long want;
+    int i;
+
+    for (i = 0; i < 6; i++)
+        ck_assert_ptr_nonnull(p[i] = wee_heap_malloc(heap, 1 << 20));
+    for (i = 0; i < 6; i += 2)
+        wee_heap_free(heap, p[i]);
+    s = heap_stats_now(heap);
+    ck_assert_uint_gt(s.largest_free_cell, 8u << 20);
+    want = 1000 - (unsigned long long)s.largest_free_cell * 1000 / s.free_bytes;
+    ck_assert_uint_gt(want, 0);
+    ck_assert_uint_ge(s.fragmentation_permille + 1ull, want);
+    ck_assert_uint_le(s.fragmentation_permille, want + 1);
+}
+END_TEST
+
 START_TEST(test_check_reports_the_broken_invariant_and_where)
 {
     wee_heap *heap = wee_heap_in(arena, sizeof arena);
@@ -481,6 +507,7 @@ static Suite *heaps_suite(SRunner *sr)
     tcase_add_test(tc, test_walk_visits_every_cell_and_agrees_with_stats);
     tcase_add_test(tc, test_walk_stops_at_the_first_nonzero_visit);
     tcase_add_test(tc, test_stats_fragmentation_is_zero_for_one_free_cell_and_grows_with_holes);
+    tcase_add_test(tc, test_stats_fragmentation_matches_its_definition_on_a_large_heap);
     tcase_add_test(tc, test_check_reports_the_broken_invariant_and_where);
     tcase_add_test(tc, test_two_heaps_churned_from_two_threads_stay_consistent);
     tcase_add_test(tc, test_thread_exit_hands_its_cached_blocks_back);
