@@ -7,6 +7,8 @@
  *
  * It allocates, grows, aligns and frees a few blocks, prints what it did,
  * checks every result and exits with status 1 if anything was wrong.
+ * Sizes are printed as unsigned long: the printf of newlib, on bare
+ * metal, may not know C99's %zu.
  */
 #include <stdint.h>
 #include <stdio.h>
@@ -60,8 +62,8 @@ int main(void)
     text = longer;
     expect(strcmp(text, greeting) == 0, "the text survives the move");
     expect(wee_malloc_usable_size(text) >= 4000, "at least 4000 bytes are usable");
-    printf("  text now at %p, %zu usable bytes\n", (void *)text,
-           wee_malloc_usable_size(text));
+    printf("  text now at %p, %lu usable bytes\n", (void *)text,
+           (unsigned long)wee_malloc_usable_size(text));
 
     /* A block on a 4 KiB boundary, as a page-sized buffer would need. */
     page = wee_aligned_alloc(4096, 4096);
@@ -71,8 +73,8 @@ int main(void)
         memset(page, 0xab, 4096);
 
     wee_stats(&stats);
-    printf("  in use: %zu bytes, taken from the backend: %zu bytes\n",
-           stats.in_use_bytes, stats.backend_bytes);
+    printf("  in use: %lu bytes, taken from the backend: %lu bytes\n",
+           (unsigned long)stats.in_use_bytes, (unsigned long)stats.backend_bytes);
     expect(stats.in_use_bytes >= 4000 + 4096, "wee_stats counts both blocks as in use");
     expect(stats.backend_bytes >= stats.in_use_bytes,
            "the backend gave at least what is in use");
@@ -82,8 +84,9 @@ int main(void)
     wee_free(NULL); /* a no-op, as with free() */
 
     wee_stats(&stats);
-    printf("  after freeing: in use %zu bytes, %zu free cells, largest %zu bytes\n",
-           stats.in_use_bytes, stats.free_cells, stats.largest_free_cell);
+    printf("  after freeing: in use %lu bytes, %lu free cells, largest %lu bytes\n",
+           (unsigned long)stats.in_use_bytes, (unsigned long)stats.free_cells,
+           (unsigned long)stats.largest_free_cell);
     expect(stats.in_use_bytes == 0, "everything freed: nothing in use");
 
     code = wee_check();
