@@ -110,25 +110,34 @@ AC_SUBST([WEE_NODE_FLAGS])
 # -------------------
 # A host with no OS (WEE_BARE_METAL): an ARM one's test programs run on
 # QEMU's MPS2 Cortex-M4 board (tests/run-cortex-m.sh) when they are linked
-# for semihosting (LDFLAGS has --specs=rdimon.specs: their I/O and exit
-# status go through the emulator) and qemu-system-arm is found; they are
-# then linked to run from the board's PSRAM (-Ttext-segment=0x21000000),
-# unless LDFLAGS places them itself.  With newlib's stubs (nosys.specs,
-# WEE_BARE_METAL's default) a program has no way to report anything, and
-# the tests SKIP.
+# for semihosting (their I/O and exit status go through the emulator) and
+# qemu-system-arm is found: with newlib, LDFLAGS has --specs=rdimon.specs;
+# with picolibc, --oslib=semihost (in CFLAGS or LDFLAGS).  They are then
+# linked to run from the board's 16 MiB of PSRAM at 0x21000000, unless
+# LDFLAGS places them itself: newlib's with -Ttext-segment, picolibc's
+# with the memory regions of its linker script (1 MiB for the code, the
+# rest for data, the static array, the stack).  With newlib's stubs
+# (nosys.specs, WEE_BARE_METAL's default) a program has no way to report
+# anything, and the tests SKIP.
 AC_DEFUN([WEE_CORTEX_M_RUNNER],
-[AS_CASE([$wee_host_has_os:$host_cpu:" $LDFLAGS "],
-  [0:arm*:*"rdimon.specs "*],
+[AS_CASE([$wee_host_has_os:$host_cpu:" $CFLAGS $LDFLAGS "],
+  [0:arm*:*"rdimon.specs "*|0:arm*:*" --oslib=semihost "*],
     [AC_PATH_PROGS([QEMU_SYSTEM_ARM], [qemu-system-arm])
      AS_IF([test -n "$QEMU_SYSTEM_ARM"],
-       [AS_CASE([" $LDFLAGS "], [*-Ttext*], [],
-          [LDFLAGS="$LDFLAGS -Wl,-Ttext-segment=0x21000000"
+       [wee_place=
+        AS_CASE([" $CFLAGS $LDFLAGS "],
+          [*-Ttext*|*__flash=*], [],
+          [*" --oslib=semihost "*],
+            [wee_place="-Wl,--defsym=__flash=0x21000000 -Wl,--defsym=__flash_size=0x100000 -Wl,--defsym=__ram=0x21100000 -Wl,--defsym=__ram_size=0xf00000"],
+          [wee_place=-Wl,-Ttext-segment=0x21000000])
+        AS_IF([test -n "$wee_place"],
+          [LDFLAGS="$LDFLAGS $wee_place"
            AC_MSG_NOTICE([linking test programs to run from the MPS2 board's PSRAM (LDFLAGS=$LDFLAGS)])])
         TEST_RUNNER='env QEMU_SYSTEM_ARM=$(QEMU_SYSTEM_ARM) CORTEX_M_TOOL_PREFIX=$(host_alias)- $(SHELL) $(abs_top_srcdir)/tests/run-cortex-m.sh'
         wee_runner_summary="$QEMU_SYSTEM_ARM -M mps2-an386 (tests/run-cortex-m.sh)"],
        [wee_runner_summary="none: qemu-system-arm not found, the tests will SKIP (Debian: apt-get install qemu-system-arm)"])],
   [0:arm*:*],
-    [wee_runner_summary="none: bare metal; link the tests for semihosting (LDFLAGS=--specs=rdimon.specs) and install qemu-system-arm to run them"],
+    [wee_runner_summary="none: bare metal; link the tests for semihosting (newlib: LDFLAGS=--specs=rdimon.specs; picolibc: --oslib=semihost) and install qemu-system-arm to run them"],
   [wee_runner_summary="none: cross build, the tests will SKIP (set TEST_RUNNER)"])
 ])
 

@@ -2,15 +2,24 @@
 # SPDX-License-Identifier: MPL-2.0
 #
 # run-cortex-m.sh PROGRAM [ARG...] - run a bare-metal Cortex-M test program
-# (an arm-none-eabi build, linked with newlib's --specs=rdimon.specs) on
-# QEMU's MPS2 board with a Cortex-M4 (qemu-system-arm -M mps2-an386), as
-# tests/runner.sh does for every test program of such a build.
+# (an arm-none-eabi build, linked with newlib's --specs=rdimon.specs or
+# with picolibc's --oslib=semihost) on QEMU's MPS2 board with a Cortex-M4
+# (qemu-system-arm -M mps2-an386), as tests/runner.sh does for every test
+# program of such a build.
 #
 # The program talks to this machine through semihosting: its arguments
 # (at most about 255 bytes of them: newlib's buffer), standard output and
 # error, the files it opens, and its exit status all pass through QEMU.
-# It must be linked to run from the board's 16 MiB of PSRAM at 0x21000000
-# (-Wl,-Ttext-segment=0x21000000, which configure adds); the stack and
+# picolibc's start-up code names the program "program-name" and takes
+# the command line for the arguments after it, so a picolibc program
+# (one with picolibc's sys_semihost_get_cmdline) is not given its own
+# name, and an empty command line when it has no arguments (QEMU would
+# give the file's name); picolibc writes both standard output and error
+# to the semihosting console, which goes to this script's standard
+# output (QEMU's default would be its standard error).  The program must
+# be linked to run from the board's 16 MiB of
+# PSRAM at 0x21000000 (configure adds the flags: -Ttext-segment for
+# newlib, picolibc's memory regions otherwise); with newlib, the stack and
 # newlib's own heap take the rest of the PSRAM (QEMU's semihosting gives
 # them the largest gap).  newlib gives the program no vector table: this
 # script adds one at address 0, in the board's SSRAM (QEMU's generic
@@ -93,15 +102,24 @@ EOF
     "${prefix}ld" -e fault -Ttext=0x40 --section-start=.vectors=0 "$tmp/boot.o" -o "$tmp/boot.elf" ||
     exit 1
 
-# The program's arguments, argv[0] first; a comma in a QEMU option value
-# is written twice.
+# The program's arguments, argv[0] first but for picolibc; a comma in a
+# QEMU option value is written twice.
+console=
+if "${prefix}readelf" -sW "$program" | grep -q ' sys_semihost_get_cmdline$'; then
+    shift
+    console="-chardev stdio,id=semihosting"
+fi
 args=
 for arg in "$@"; do
     args="$args,arg=$(printf '%s' "$arg" | sed 's/,/,,/g')"
 done
+if [ -n "$console" ]; then
+    args=",chardev=semihosting${args:-,arg=}"
+fi
 
+# shellcheck disable=SC2086 # $console is two words or none
 timeout "${WEE_CORTEX_M_TIMEOUT:-600}" "$qemu" -M mps2-an386 -nographic -monitor none \
-    -serial none -semihosting-config "enable=on,target=native$args" \
+    -serial none $console -semihosting-config "enable=on,target=native$args" \
     -kernel "$program" -device "loader,file=$tmp/boot.elf"
 status=$?
 case $status in
