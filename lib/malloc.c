@@ -30,6 +30,8 @@
  *   - newlib (the static backend, bare metal): a static archive linked
  *     instead of newlib's allocator, which also defines newlib's reentrant
  *     names (at the end of this file).
+ *   - picolibc (the static backend, bare metal): the same, without the
+ *     reentrant names: picolibc calls its allocator by the standard ones.
  *
  * Semantics: those of glibc 2.36 (checked against it by tests/test-malloc-glibc;
  * on wasm32 with no C library by tests/malloc-nolibc.c)

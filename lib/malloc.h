@@ -7,8 +7,8 @@
  *                      argument checks, errno; built on every host
  *   lib/malloc-elf.c   ELF hosts: WEE_ALLOC_STATS, the fork handlers, the
  *                      page size from sysconf (constructor, destructor)
- *   (nothing)          wasm32 and newlib (static backend): no statistics,
- *                      no fork, the backend's unit as the page
+ *   (nothing)          wasm32, newlib and picolibc (static backend): no
+ *                      statistics, no fork, the backend's unit as the page
  *
  * configure chooses (WEE_MALLOC_ELF in config.h); this header is the one
  * place that looks.

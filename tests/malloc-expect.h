@@ -2,8 +2,9 @@
 /*
  * malloc-expect.h - what the drop-in malloc's test programs for hosts with
  * a C library but no Check share (tests/malloc-wasi.c on wasi-libc,
- * tests/malloc-newlib.c on newlib): a check that prints a FAIL line and
- * counts it, and the bytes in use on the wee_alloc heap.  Include it after
+ * tests/malloc-bare-metal.c on newlib and picolibc): a check that prints
+ * a FAIL line and counts it, and the bytes in use on the wee_alloc heap.
+ * Include it after
  * <stdio.h> and "wee_alloc.h"; main returns failures != 0.
  */
 #ifndef WEE_MALLOC_EXPECT_H

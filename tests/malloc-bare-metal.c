@@ -1,33 +1,37 @@
 /* SPDX-License-Identifier: MPL-2.0 */
 /*
- * malloc-newlib - libwee_alloc_malloc linked into a program on newlib (the
- * static backend on bare metal) replaces newlib's allocator, for the
- * program and for newlib itself.
+ * malloc-bare-metal - libwee_alloc_malloc linked into a program on a
+ * bare-metal C library (the static backend), newlib or picolibc,
+ * replaces the C library's allocator, for the program and for the C
+ * library itself.
  *
- * newlib allocates through its reentrant names: stdout's buffer, strdup
- * and asprintf call _malloc_r and _realloc_r.  Each of those allocations
- * must raise the wee_alloc heap's in_use_bytes (wee_stats) and be a block
- * that free takes.  One source, three programs:
- *   tests/malloc-newlib names only the standard functions: GNU ld then
- *       takes the archive's reentrant names only because they are in the
- *       object that defines malloc and free, and without them newlib's own
- *       allocator would serve strdup;
- *   tests/malloc-newlib-u (WEE_TEST_NO_ALLOCATION_CALLS) names none of
- *       them, and is linked with the flag that wee_alloc_malloc.pc gives,
- *       -Wl,-u,_malloc_r, which must make GNU ld take the archive anyway;
+ * The C library's own allocations must come to wee_alloc: strdup's,
+ * asprintf's (which grows its string with realloc) and, on newlib,
+ * stdout's buffer.  newlib makes them through its reentrant names
+ * (_malloc_r, _realloc_r), picolibc through the standard ones.  Each of
+ * them must raise the wee_alloc heap's in_use_bytes (wee_stats) and be a
+ * block that free takes.  One source, five programs:
+ *   tests/malloc-newlib and tests/malloc-picolibc name only the standard
+ *       functions: on newlib, GNU ld then takes the archive's reentrant
+ *       names only because they are in the object that defines malloc and
+ *       free, and without them newlib's own allocator would serve strdup;
+ *   tests/malloc-newlib-u and tests/malloc-picolibc-u
+ *       (WEE_TEST_NO_ALLOCATION_CALLS) name none of them, and are linked
+ *       with the flag that wee_alloc_malloc.pc gives (-Wl,-u,_malloc_r on
+ *       newlib, -Wl,-u,malloc on picolibc), which must make GNU ld take the
+ *       archive anyway;
  *   tests/malloc-newlib-r (WEE_TEST_REENTRANT) also calls the reentrant
  *       names itself: their results must be wee_alloc blocks, with errors
- * reported in the struct _reent they are given, not in errno.  Had newlib's
- * allocator been pulled in as well, the link would fail on _malloc_r.  The
- * semantics of malloc & co. are lib/malloc.c's, checked elsewhere
- * (tests/malloc-glibc.c natively, tests/malloc-nolibc.c on wasm32).  Sizes
- * are printed with %lu: newlib's printf may not know %zu.  Exit status 0,
- * or 1 with a FAIL line.
+ * reported in the struct _reent they are given, not in errno.  Had the C
+ * library's allocator been pulled in as well, the link would fail on a
+ * name defined twice.  The semantics of malloc & co. are lib/malloc.c's,
+ * checked elsewhere (tests/malloc-glibc.c natively, tests/malloc-nolibc.c
+ * on wasm32).  Sizes are printed with %lu: newlib's printf may not know
+ * %zu.  Exit status 0, or 1 with a FAIL line.
  */
 #define _GNU_SOURCE 1
 
 #include <errno.h>
-#include <reent.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -35,6 +39,13 @@
 
 #include "wee_alloc.h"
 #include "malloc-expect.h"
+
+#if !defined(__PICOLIBC__)
+#  include <reent.h>
+#  define LIBC "newlib"
+#else
+#  define LIBC "picolibc"
+#endif
 
 #if WEE_TEST_REENTRANT
 /* Defined by libwee_alloc_malloc (lib/malloc.c); newlib's headers
@@ -128,17 +139,20 @@ int main(void)
     size_t before;
     char *s, *t = NULL;
 
-    /* The first output allocates stdout's buffer. */
+    /* On newlib, the first output allocates stdout's buffer; picolibc's
+     * stdio has none. */
     before = in_use();
-    printf("malloc-newlib: newlib and the program on the wee_alloc heap\n");
+    printf("malloc-%s: %s and the program on the wee_alloc heap\n", LIBC, LIBC);
+#if !defined(__PICOLIBC__)
     expect(in_use() > before, "stdout's buffer is not on the wee_alloc heap");
+#endif
 
-    /* strdup calls _malloc_r inside newlib. */
+    /* strdup calls _malloc_r inside newlib, malloc inside picolibc. */
     before = in_use();
     s = strdup("wee_alloc serves newlib");
     expect(s != NULL && in_use() == before + wee_malloc_usable_size(s),
            "strdup's block is not on the wee_alloc heap");
-    /* asprintf grows its string with _realloc_r. */
+    /* asprintf grows its string with _realloc_r (newlib) or realloc. */
     before = in_use();
     expect(asprintf(&t, "%s, %d times over: %s", s, 3, s) > 0 && t != NULL,
            "asprintf failed");
@@ -149,7 +163,7 @@ int main(void)
     before = in_use();
     free(t);
     free(s);
-    expect(in_use() < before, "free did not give newlib's blocks back");
+    expect(in_use() < before, "free did not give the C library's blocks back");
 
 #if WEE_TEST_REENTRANT
     check_reentrant();
