@@ -19,12 +19,13 @@
  * Not from a signal or interrupt handler: one that interrupts a call
  * holding the lock would wait for it for ever.  On bare metal with newlib
  * the lock is newlib's __malloc_lock and __malloc_unlock, the hooks of
- * newlib's own malloc, which do nothing unless an RTOS or the program
- * defines them; the lock then does what they do (if they mask interrupts,
- * handlers may allocate).  Elsewhere without an OS, a thread that finds
- * the lock taken spins until the holder releases it, which needs the
- * holder to run meanwhile: on another core, or in a time slice of the
- * scheduler.
+ * newlib's own malloc, and with picolibc its C library lock (__LIBC_LOCK),
+ * which its malloc takes: they do nothing unless an RTOS or the program
+ * defines the functions behind them, and the lock then does what those do
+ * (if they mask interrupts, handlers may allocate).  Elsewhere without an
+ * OS, a thread that finds the lock taken spins until the holder releases
+ * it, which needs the holder to run meanwhile: on another core, or in a
+ * time slice of the scheduler.
  *
  * Exhaustion: when the backend can give no more memory, allocating functions
  * return NULL and set errno to ENOMEM; the heap stays consistent and every

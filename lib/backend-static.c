@@ -66,7 +66,8 @@ void *wee__backend_grow(size_t bytes, void *hint, int exact)
 }
 
 /* A thread that finds the atomic lock taken waits here; on bare metal with
- * newlib the lock is newlib's (backend.h), and nothing waits here. */
+ * newlib or picolibc the lock is the C library's (backend.h), and nothing
+ * waits here. */
 #if WEE_ALLOC_THREADS && !WEE_LOCK_NOT_ATOMIC
 void wee__lock_wait(wee__lock_t *lock)
 {

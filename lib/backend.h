@@ -98,8 +98,8 @@ WEE_INTERNAL WEE_NORETURN void wee__fatal(const char *func, const char *what,
  * The lock.  Uncontended, taking and releasing it is one atomic exchange and
  * one release store, inlined at the call site; a thread that finds it taken
  * calls the backend's wee__lock_wait, which spins a little and then yields
- * the processor the way the system allows (on bare metal with newlib the
- * lock is newlib's instead, first below).  With WEE_ALLOC_THREADS off the
+ * the processor the way the system allows (on bare metal with newlib or
+ * picolibc the lock is the C library's instead, first below).  With WEE_ALLOC_THREADS off the
  * lock compiles to nothing.
  */
 #if WEE_LOCK_NEWLIB && WEE_ALLOC_THREADS
@@ -121,6 +121,25 @@ static inline void wee__lock_release(wee__lock_t *lock)
 {
     (void)lock;
     __malloc_unlock(_REENT);
+}
+#  define WEE_LOCK_NOT_ATOMIC 1
+#elif WEE_LOCK_PICOLIBC && WEE_ALLOC_THREADS
+/* Bare metal with picolibc (configure): every lock is picolibc's C library
+ * lock, the recursive one its own malloc takes, through the retargetable
+ * locking functions that an RTOS or the program defines (picolibc's own
+ * do nothing). */
+#  include <sys/lock.h>
+typedef int wee__lock_t;                       /* a placeholder: unused */
+static inline void wee__lock_acquire(wee__lock_t *lock)
+{
+    (void)lock;
+    __LIBC_LOCK();
+}
+
+static inline void wee__lock_release(wee__lock_t *lock)
+{
+    (void)lock;
+    __LIBC_UNLOCK();
 }
 #  define WEE_LOCK_NOT_ATOMIC 1
 #elif WEE_ALLOC_BACKEND_VIRTUALALLOC && WEE_ALLOC_THREADS

@@ -1,48 +1,82 @@
 /* SPDX-License-Identifier: MPL-2.0 */
 /*
- * lock-newlib - on bare metal with newlib, the heap's lock is newlib's
- * memory pool lock: every function of the library that reads or changes a
- * heap calls __malloc_lock and __malloc_unlock, the hooks that an RTOS (or
- * the program) defines to make newlib's own malloc safe, as this program
- * does.  Each row below runs one call and checks that the hooks were
- * called, as often locked as unlocked, never unlocked more than locked,
- * and with the calling thread's struct _reent (_REENT).  Nothing is
- * printed between a call and its check: newlib's stdio allocates, and its
- * allocator takes the same hooks.  Sizes are printed with %lu (newlib's
- * printf may not know %zu).  Exit status 0, or 1 with a FAIL line.
+ * lock-hooks - on bare metal with newlib or picolibc, the heap's lock is
+ * the one the C library's own malloc takes, through functions an RTOS (or
+ * the program) defines, as this program does:
+ *   newlib (tests/lock-newlib): __malloc_lock and __malloc_unlock, called
+ *       with the calling thread's struct _reent (_REENT);
+ *   picolibc (tests/lock-picolibc): the retargetable locking functions,
+ *       through __LIBC_LOCK and __LIBC_UNLOCK, on picolibc's C library
+ *       lock, __lock___libc_recursive_mutex.  The program defines every
+ *       name of picolibc's own lock.o, so that it is not linked.
+ * Each row below runs one call and checks that the lock was taken, as
+ * often released as taken, never released more than taken, and on the
+ * right argument.  Nothing is printed between a call and its check: the
+ * C library's stdio may allocate and lock.  Sizes are printed with %lu
+ * (newlib's printf may not know %zu).  Exit status 0, or 1 with a FAIL
+ * line.
  */
 #include <errno.h>
-#include <reent.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 
 #include "wee_alloc.h"
 
-void __malloc_lock(struct _reent *r);
-void __malloc_unlock(struct _reent *r);
-
 static unsigned long locks, unlocks;
-static int depth, max_depth, underflow;
-static struct _reent *wrong_reent;
+static int depth, max_depth, underflow, wrong_argument;
 
-void __malloc_lock(struct _reent *r)
+static void took(int right_argument)
 {
     locks++;
     if (++depth > max_depth)
         max_depth = depth;
-    if (r != _REENT)
-        wrong_reent = r;
+    if (!right_argument)
+        wrong_argument = 1;
 }
 
-void __malloc_unlock(struct _reent *r)
+static void released(int right_argument)
 {
     unlocks++;
     if (--depth < 0)
         underflow = 1;
-    if (r != _REENT)
-        wrong_reent = r;
+    if (!right_argument)
+        wrong_argument = 1;
 }
+
+#if defined(__PICOLIBC__)
+#  include <sys/lock.h>
+/* What an RTOS defines: the lock's type, picolibc's C library lock, and
+ * the retargetable locking functions.  Only the recursive acquire and
+ * release should be called. */
+struct __lock {
+    int unused;
+};
+struct __lock __lock___libc_recursive_mutex;
+
+static int is_libc_lock(_LOCK_T lock)
+{
+    return lock == &__lock___libc_recursive_mutex;
+}
+
+void __retarget_lock_acquire_recursive(_LOCK_T lock) { took(is_libc_lock(lock)); }
+void __retarget_lock_release_recursive(_LOCK_T lock) { released(is_libc_lock(lock)); }
+void __retarget_lock_acquire(_LOCK_T lock) { (void)lock; took(0); }
+void __retarget_lock_release(_LOCK_T lock) { (void)lock; released(0); }
+int __retarget_lock_try_acquire(_LOCK_T lock) { (void)lock; took(0); return 1; }
+int __retarget_lock_try_acquire_recursive(_LOCK_T lock) { (void)lock; took(0); return 1; }
+void __retarget_lock_init(_LOCK_T *lock) { (void)lock; }
+void __retarget_lock_init_recursive(_LOCK_T *lock) { (void)lock; }
+void __retarget_lock_close(_LOCK_T lock) { (void)lock; }
+void __retarget_lock_close_recursive(_LOCK_T lock) { (void)lock; }
+#else
+#  include <reent.h>
+void __malloc_lock(struct _reent *r);
+void __malloc_unlock(struct _reent *r);
+
+void __malloc_lock(struct _reent *r) { took(r == _REENT); }
+void __malloc_unlock(struct _reent *r) { released(r == _REENT); }
+#endif
 
 static int failures;
 static void *block, *other;
@@ -100,16 +134,16 @@ int main(void)
         rows[i].call();
         l = locks - l0;
         u = unlocks - u0;
-        ok = l == u && depth == 0 && !underflow && !wrong_reent
+        ok = l == u && depth == 0 && !underflow && !wrong_argument
              && (!rows[i].must_lock || l > 0);
         if (!ok) {
             printf("FAIL: %s: %lu locks, %lu unlocks, depth %d afterwards%s%s\n",
                    rows[i].name, l, u, depth, underflow ? ", unlocked while not locked" : "",
-                   wrong_reent ? ", called with a struct _reent other than _REENT" : "");
+                   wrong_argument ? ", a wrong argument or function" : "");
             failures++;
         }
         underflow = 0;
-        wrong_reent = NULL;
+        wrong_argument = 0;
     }
     printf("%lu locks, %lu unlocks, deepest nesting %d\n", locks, unlocks, max_depth);
     if (max_depth < 1) {
