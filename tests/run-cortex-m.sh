@@ -7,29 +7,29 @@
 # (qemu-system-arm -M mps2-an386), as tests/runner.sh does for every test
 # program of such a build.
 #
-# The program talks to this machine through semihosting: its arguments
-# (at most about 255 bytes of them: newlib's buffer), standard output and
+# The program talks to this machine through semihosting: its arguments (at
+# most about 255 bytes of them: newlib's buffer), standard output and
 # error, the files it opens, and its exit status all pass through QEMU.
-# picolibc's start-up code names the program "program-name" and takes
-# the command line for the arguments after it, so a picolibc program
-# (one with picolibc's sys_semihost_get_cmdline) is not given its own
-# name, and an empty command line when it has no arguments (QEMU would
-# give the file's name); picolibc writes both standard output and error
-# to the semihosting console, which goes to this script's standard
-# output (QEMU's default would be its standard error).  The program must
-# be linked to run from the board's 16 MiB of
-# PSRAM at 0x21000000 (configure adds the flags: -Ttext-segment for
-# newlib, picolibc's memory regions otherwise); with newlib, the stack and
-# newlib's own heap take the rest of the PSRAM (QEMU's semihosting gives
-# them the largest gap).  newlib gives the program no vector table: this
-# script adds one at address 0, in the board's SSRAM (QEMU's generic
-# loader writes it before the CPU starts), whose reset vector is the
-# program's entry point.  Its fault vectors end the run: with status 134,
-# as SIGABRT would natively, and "trap: udf" on standard error, when the
-# fault is an undefined instruction (the compiler's trap, which is how
-# the library stops a program where there is no OS to abort); with status
-# 139, as SIGSEGV would, on any other fault.  A program that runs longer
-# than WEE_CORTEX_M_TIMEOUT seconds (default 600) is stopped, status 124.
+# picolibc's start-up code names the program "program-name" and takes the
+# command line for the arguments after it, so a picolibc program (one with
+# picolibc's sys_semihost_get_cmdline) is not given its own name, and an
+# empty command line when it has no arguments (QEMU would give the file's
+# name); picolibc writes both standard output and error to the semihosting
+# console, which goes to this script's standard output (QEMU's default
+# would be its standard error).  The program must be linked to run from
+# the board's 16 MiB of PSRAM at 0x21000000 (configure adds the flags:
+# -Ttext-segment for newlib, picolibc's memory regions otherwise); with
+# newlib, the stack and newlib's own heap take the rest of the PSRAM
+# (QEMU's semihosting gives them the largest gap).  newlib gives the
+# program no vector table: this script adds one at address 0, in the
+# board's SSRAM (QEMU's generic loader writes it before the CPU starts),
+# whose reset vector is the program's entry point.  Its fault vectors end
+# the run: with status 134, as SIGABRT would natively, and "trap: udf" on
+# standard error, when the fault is an undefined instruction (the
+# compiler's trap, which is how the library stops a program where there is
+# no OS to abort); with status 139, as SIGSEGV would, on any other fault.
+# A program that runs longer than WEE_CORTEX_M_TIMEOUT seconds (default
+# 600) is stopped, status 124.
 #
 # Tools: qemu-system-arm (Debian: qemu-system-arm), and the cross
 # toolchain's as, ld and readelf: $CORTEX_M_TOOL_PREFIX (default
