@@ -99,47 +99,38 @@ WEE_INTERNAL WEE_NORETURN void wee__fatal(const char *func, const char *what,
  * one release store, inlined at the call site; a thread that finds it taken
  * calls the backend's wee__lock_wait, which spins a little and then yields
  * the processor the way the system allows (on bare metal with newlib or
- * picolibc the lock is the C library's instead, first below).  With WEE_ALLOC_THREADS off the
- * lock compiles to nothing.
+ * picolibc the lock is the C library's instead, first below).  With
+ * WEE_ALLOC_THREADS off the lock compiles to nothing.
  */
-#if WEE_LOCK_NEWLIB && WEE_ALLOC_THREADS
-/* Bare metal with newlib (configure): every lock is newlib's one memory
- * pool lock, taken with the hooks an RTOS or the program defines for
- * newlib's own malloc (newlib's default ones do nothing).  newlib allows
- * them to nest, as a heap's lock and the backend's do here. */
-#  include <reent.h>
+#if (WEE_LOCK_NEWLIB || WEE_LOCK_PICOLIBC) && WEE_ALLOC_THREADS
+/* Bare metal (configure): every lock is the one lock the C library's own
+ * malloc takes, through functions an RTOS or the program defines (the C
+ * library's own do nothing): newlib's __malloc_lock and __malloc_unlock
+ * hooks, or picolibc's recursive C library lock, through its retargetable
+ * locking functions.  Both may nest, as a heap's lock and the backend's
+ * do here. */
+#  if WEE_LOCK_NEWLIB
+#    include <reent.h>
 extern void __malloc_lock(struct _reent *);
 extern void __malloc_unlock(struct _reent *);
+#    define WEE_LIBC_LOCK() __malloc_lock(_REENT)
+#    define WEE_LIBC_UNLOCK() __malloc_unlock(_REENT)
+#  else
+#    include <sys/lock.h>
+#    define WEE_LIBC_LOCK() __LIBC_LOCK()
+#    define WEE_LIBC_UNLOCK() __LIBC_UNLOCK()
+#  endif
 typedef int wee__lock_t;                       /* a placeholder: unused */
 static inline void wee__lock_acquire(wee__lock_t *lock)
 {
     (void)lock;
-    __malloc_lock(_REENT);
+    WEE_LIBC_LOCK();
 }
 
 static inline void wee__lock_release(wee__lock_t *lock)
 {
     (void)lock;
-    __malloc_unlock(_REENT);
-}
-#  define WEE_LOCK_NOT_ATOMIC 1
-#elif WEE_LOCK_PICOLIBC && WEE_ALLOC_THREADS
-/* Bare metal with picolibc (configure): every lock is picolibc's C library
- * lock, the recursive one its own malloc takes, through the retargetable
- * locking functions that an RTOS or the program defines (picolibc's own
- * do nothing). */
-#  include <sys/lock.h>
-typedef int wee__lock_t;                       /* a placeholder: unused */
-static inline void wee__lock_acquire(wee__lock_t *lock)
-{
-    (void)lock;
-    __LIBC_LOCK();
-}
-
-static inline void wee__lock_release(wee__lock_t *lock)
-{
-    (void)lock;
-    __LIBC_UNLOCK();
+    WEE_LIBC_UNLOCK();
 }
 #  define WEE_LOCK_NOT_ATOMIC 1
 #elif WEE_ALLOC_BACKEND_VIRTUALALLOC && WEE_ALLOC_THREADS

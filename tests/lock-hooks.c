@@ -12,14 +12,11 @@
  * Each row below runs one call and checks that the lock was taken, as
  * often released as taken, never released more than taken, and on the
  * right argument.  Nothing is printed between a call and its check: the
- * C library's stdio may allocate and lock.  Sizes are printed with %lu
- * (newlib's printf may not know %zu).  Exit status 0, or 1 with a FAIL
- * line.
+ * C library's stdio may allocate and lock.  Exit status 0, or 1 with a
+ * FAIL line.
  */
-#include <errno.h>
 #include <stdint.h>
 #include <stdio.h>
-#include <stdlib.h>
 
 #include "wee_alloc.h"
 

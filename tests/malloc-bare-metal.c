@@ -149,7 +149,7 @@ int main(void)
 
     /* strdup calls _malloc_r inside newlib, malloc inside picolibc. */
     before = in_use();
-    s = strdup("wee_alloc serves newlib");
+    s = strdup("wee_alloc serves " LIBC);
     expect(s != NULL && in_use() == before + wee_malloc_usable_size(s),
            "strdup's block is not on the wee_alloc heap");
     /* asprintf grows its string with _realloc_r (newlib) or realloc. */

@@ -4,8 +4,8 @@
  * a C library but no Check share (tests/malloc-wasi.c on wasi-libc,
  * tests/malloc-bare-metal.c on newlib and picolibc): a check that prints
  * a FAIL line and counts it, and the bytes in use on the wee_alloc heap.
- * Include it after
- * <stdio.h> and "wee_alloc.h"; main returns failures != 0.
+ * Include it after <stdio.h> and "wee_alloc.h"; main returns
+ * failures != 0.
  */
 #ifndef WEE_MALLOC_EXPECT_H
 #define WEE_MALLOC_EXPECT_H
