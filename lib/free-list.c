@@ -182,17 +182,6 @@ static void trim_taken(struct wee_heap *heap, struct cell *c, size_t size)
         bin_insert(heap, (struct free_cell *)cut(c, (char *)c + size));
 }
 
-/* Absorb c's next neighbour (free, already off its bin) into c. */
-static void absorb_next(struct cell *c, struct cell *next)
-{
-    struct cell *after = cell_next(next);
-
-    cell_set_next(c, after);
-    after->prev_raw = (uintptr_t)c;
-    if (WEE_ALLOC_EXTRA_ASSERTIONS)
-        wee__poison(next, poison_start(next), POISON_MAIN);
-}
-
 static void check_neighbours(const struct wee_heap *heap, const struct cell *c)
 {
     const struct cell *prev = cell_prev(c);
@@ -209,23 +198,28 @@ static void release(struct wee_heap *heap, struct cell *c)
 {
     struct cell *next = cell_next(c);
     struct cell *prev = cell_prev(c);
+    struct cell *merged = c;  /* where the free run starts; it ends at next */
 
-    cell_set_flags(c, 0);
     if (WEE_ALLOC_EXTRA_ASSERTIONS)
         wee__poison(poison_start(c), next, POISON_MAIN);
-
-    if (cell_is_free(next)) {
-        bin_remove(heap, (struct free_cell *)next);
-        absorb_next(c, next);
-    }
     if (prev && cell_is_free(prev)) {
         bin_remove(heap, (struct free_cell *)prev);
-        absorb_next(prev, c);
-        c = prev;
+        if (WEE_ALLOC_EXTRA_ASSERTIONS)
+            wee__poison(c, poison_start(c), POISON_MAIN);
+        merged = prev;
     }
+    if (cell_is_free(next)) {
+        struct cell *absorbed = next;
+        bin_remove(heap, (struct free_cell *)absorbed);
+        next = cell_next(absorbed);
+        if (WEE_ALLOC_EXTRA_ASSERTIONS)
+            wee__poison(absorbed, poison_start(absorbed), POISON_MAIN);
+    }
+    merged->next_raw = (uintptr_t)next;  /* free: no flags */
+    next->prev_raw = (uintptr_t)merged;
     if (WEE_ALLOC_EXTRA_ASSERTIONS)
-        check_neighbours(heap, c);
-    bin_insert(heap, (struct free_cell *)c);
+        check_neighbours(heap, merged);
+    bin_insert(heap, (struct free_cell *)merged);
 }
 
 void wee__main_release(struct wee_heap *heap, struct cell *c)
@@ -306,7 +300,7 @@ int wee__main_grow_in_place(struct wee_heap *heap, struct cell *c, size_t size)
     bin_remove(heap, (struct free_cell *)next);
     if (WEE_ALLOC_EXTRA_ASSERTIONS)
         verify_poison(heap, next, (char *)next, (char *)c + size);
-    /* absorb_next would poison next's header: it is about to be handed out. */
+    /* next's header becomes part of c, unpoisoned: it is about to be handed out. */
     cell_set_next(c, cell_next(next));
     cell_next(next)->prev_raw = (uintptr_t)c;
     trim_taken(heap, c, size);
@@ -341,22 +335,19 @@ void wee__main_add_memory(struct wee_heap *heap, char *base, size_t bytes)
 {
     struct region *r = heap->regions;
     struct cell *sentinel = (struct cell *)(base + bytes - CELL_HEADER);
+    struct cell *first;
 
     if (r && base == (char *)r->sentinel + CELL_HEADER) {
-        /* Contiguous above: the old sentinel heads the new room. */
-        struct cell *old = r->sentinel;
-        sentinel->next_raw = CELL_ALLOCATED | CELL_SENTINEL;
-        sentinel->prev_raw = (uintptr_t)old;
-        old->next_raw = (uintptr_t)sentinel | CELL_ALLOCATED;
-        r->sentinel = sentinel;
-        release(heap, old);
+        /* Contiguous above: the old sentinel heads the new room (its
+         * link back to the cell before it stays). */
+        first = r->sentinel;
     } else if (WEE_BACKEND_MAY_PLACE_BELOW && r && base + bytes == (char *)r) {
         /* Contiguous below (mmap places new mappings under old ones): the
          * new room and the old region record become one free cell in front
          * of the old first cell, under a region record at the new base. */
         struct region *fresh = (struct region *)base;
-        struct cell *first = region_first(fresh);
         struct cell *old_first = region_first(r);
+        first = region_first(fresh);
         fresh->next = r->next;
         fresh->sentinel = r->sentinel;
         first->prev_raw = 0;
@@ -364,18 +355,21 @@ void wee__main_add_memory(struct wee_heap *heap, char *base, size_t bytes)
         old_first->prev_raw = (uintptr_t)first;
         heap->regions = fresh;
         release(heap, first);
+        return;
     } else {
+        /* A region of its own, the newest. */
         struct region *fresh = (struct region *)base;
-        struct cell *first = region_first(fresh);
-        fresh->next = r;
-        fresh->sentinel = sentinel;
-        sentinel->next_raw = CELL_ALLOCATED | CELL_SENTINEL;
-        sentinel->prev_raw = (uintptr_t)first;
+        first = region_first(fresh);
         first->prev_raw = 0;
-        first->next_raw = (uintptr_t)sentinel | CELL_ALLOCATED;
-        heap->regions = fresh;
-        release(heap, first);
+        fresh->next = r;
+        heap->regions = r = fresh;
     }
+    /* first runs to the new sentinel: one free cell, once released. */
+    r->sentinel = sentinel;
+    sentinel->prev_raw = (uintptr_t)first;
+    sentinel->next_raw = CELL_ALLOCATED | CELL_SENTINEL;
+    first->next_raw = (uintptr_t)sentinel | CELL_ALLOCATED;
+    release(heap, first);
 }
 
 int wee__main_grow(struct wee_heap *heap, size_t size, size_t align)
@@ -411,13 +405,14 @@ int wee__main_grow(struct wee_heap *heap, size_t size, size_t align)
             at = (uintptr_t)r > bytes ? (char *)((uintptr_t)r - bytes) : NULL;
         exact = at != NULL;
     }
-    while (!(base = wee__backend_grow_locked(bytes, at, exact))) {
-        if (!exact)
-            return -1;
+    /* The exact run first; when it cannot be had, a region of its own. */
+    while (!(base = wee__backend_grow_locked(bytes, at, exact)) && exact) {
         bytes = need;
         at = after;
         exact = 0;
     }
+    if (!base)
+        return -1;
     heap->backend_bytes += bytes;
     wee__main_add_memory(heap, base, bytes);
     return 0;

@@ -100,9 +100,11 @@ static void unlock_unchanged(struct wee_heap *heap)
     wee__lock_release(&heap->lock);
 }
 
-static void note_in_use(struct wee_heap *heap, size_t add, size_t remove)
+/* Count `bytes` more in use.  Only an increase can set a new peak, so a
+ * decrease is a plain subtraction at its call. */
+static void note_in_use(struct wee_heap *heap, size_t bytes)
 {
-    heap->in_use_bytes = heap->in_use_bytes + add - remove;
+    heap->in_use_bytes += bytes;
     if (heap->in_use_bytes > heap->peak_in_use_bytes)
         heap->peak_in_use_bytes = heap->in_use_bytes;
 }
@@ -133,7 +135,7 @@ static struct cell *heap_alloc(struct wee_heap *heap, size_t size, size_t align)
             return NULL;
         }
     }
-    note_in_use(heap, cell_size(c) - CELL_HEADER, 0);
+    note_in_use(heap, cell_size(c) - CELL_HEADER);
     return c;
 }
 
@@ -141,7 +143,7 @@ void wee__heap_free(struct wee_heap *heap, struct cell *c, int may_cache)
 {
     size_t size = cell_size(c);
 
-    note_in_use(heap, 0, size - CELL_HEADER);
+    heap->in_use_bytes -= size - CELL_HEADER;
     if (WEE_ALLOC_SIZE_CLASSES && may_cache && size <= CLASS_MAX_CELL
         && wee__class_push(heap, c))
         return;
@@ -306,7 +308,9 @@ static void *heap_realloc(struct wee_heap *heap, void *ptr, size_t size, const c
         }
         return moved;
     }
-    note_in_use(heap, cell_size(c), have);
+    /* When the block shrank, the unsigned sum wraps round to the right
+     * total, which is below the peak. */
+    note_in_use(heap, cell_size(c) - have);
     VG_RESIZE(ptr, have - CELL_HEADER, cell_size(c) - CELL_HEADER);
     unlock(heap, func);
     return ptr;

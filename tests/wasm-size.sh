@@ -46,9 +46,9 @@ WASM_OPT=${WASM_OPT:-wasm-opt}
 goal_classes=1000
 goal_no_classes=600
 # While the goals are not met, the sizes must at least not grow: the
-# sizes of 2026-11-27 (1846 and 1539 bytes) plus about 10%.
-ceiling_classes=2030
-ceiling_no_classes=1690
+# sizes of 2026-11-28 (1808 and 1511 bytes) plus about 10%.
+ceiling_classes=1990
+ceiling_no_classes=1665
 
 usage() {
     echo "usage: wasm-size.sh measure|check|ceiling SRCDIR BUILDDIR, or report SRCDIR" >&2
