@@ -237,48 +237,35 @@ static void verify_poison(const struct wee_heap *heap, struct cell *c, char *fro
                    cell_payload(c));
 }
 
-struct cell *wee__main_take(struct wee_heap *heap, size_t size)
+struct cell *wee__main_take(struct wee_heap *heap, size_t size, size_t align)
 {
-    struct free_cell *fc = bin_take(heap, size);
-    struct cell *c;
+    /*
+     * Above CELL_ALIGN, find room for the worst case, an aligned payload
+     * up to 2*align past the cell's own, so that the gap before it is
+     * either empty or large enough to stay behind as a free cell.
+     */
+    struct free_cell *fc = bin_take(heap, align > CELL_ALIGN ? size + 2 * align : size);
+    struct cell *c, *at;
 
     /* &fc->header only once fc is known not to be NULL: taking a member's
      * address through a null pointer is undefined behaviour. */
     if (!fc)
         return NULL;
-    c = &fc->header;
+    c = at = &fc->header;
+    if (align > CELL_ALIGN) {
+        char *payload = cell_payload(c);
+        char *aligned = (char *)round_up((uintptr_t)payload, align);
+        if (aligned != payload && (size_t)(aligned - payload) < CELL_MIN)
+            aligned += align;
+        at = cell_of_payload(aligned);
+    }
     if (WEE_ALLOC_EXTRA_ASSERTIONS)
-        verify_poison(heap, c, (char *)c, (char *)c + size);
-    cell_set_flags(c, CELL_ALLOCATED);
-    trim_taken(heap, c, size);
-    return c;
-}
-
-struct cell *wee__main_take_aligned(struct wee_heap *heap, size_t size, size_t align)
-{
-    /*
-     * Find room for the worst case, an aligned payload up to 2*align past
-     * the cell's own, so the gap before it is either empty or large enough
-     * to stay behind as a free cell.
-     */
-    struct free_cell *fc = bin_take(heap, size + 2 * align);
-    struct cell *c;
-    char *payload, *aligned;
-
-    if (!fc)
-        return NULL;
-    c = &fc->header;
-    payload = cell_payload(c);
-    aligned = (char *)round_up((uintptr_t)payload, align);
-    if (aligned != payload && (size_t)(aligned - payload) < CELL_MIN)
-        aligned += align;
-    if (WEE_ALLOC_EXTRA_ASSERTIONS)
-        verify_poison(heap, c, aligned - CELL_HEADER, aligned - CELL_HEADER + size);
-    if (aligned != payload) {
+        verify_poison(heap, c, (char *)at, (char *)at + size);
+    if (at != c) {
         /* The gap keeps c's header; its neighbours are not free, so it
          * goes straight back to its bin. */
         struct cell *gap = c;
-        c = cut(gap, aligned - CELL_HEADER);
+        c = cut(gap, (char *)at);
         bin_insert(heap, (struct free_cell *)gap);
     }
     cell_set_flags(c, CELL_ALLOCATED);

@@ -271,14 +271,11 @@ static inline void wee__tcache_totals(size_t *cells, size_t *bytes)
 
 /* ---- main free list: free-list.c ---- */
 
-/* Take a free cell of at least `size` bytes (a cell size), split it to
+/* Take a free cell of at least `size` bytes (a cell size) whose payload
+ * is aligned to `align` (a power of two, at least CELL_ALIGN), split it to
  * size and mark it allocated.  NULL when no free cell fits; the heap does
  * not grow. */
-WEE_INTERNAL struct cell *wee__main_take(struct wee_heap *heap, size_t size);
-
-/* The same, for a payload aligned to `align` (a power of two > CELL_ALIGN). */
-WEE_INTERNAL struct cell *wee__main_take_aligned(struct wee_heap *heap, size_t size,
-                                                 size_t align);
+WEE_INTERNAL struct cell *wee__main_take(struct wee_heap *heap, size_t size, size_t align);
 
 /* Get memory from the backend so that a request of `size` bytes aligned to
  * `align` can be met.  0 on success, -1 when the backend fails or the heap

@@ -109,13 +109,6 @@ static void note_in_use(struct wee_heap *heap, size_t bytes)
         heap->peak_in_use_bytes = heap->in_use_bytes;
 }
 
-/* Take a cell from the main list, growing the heap when none fits. */
-static struct cell *main_take(struct wee_heap *heap, size_t size, size_t align)
-{
-    return align > CELL_ALIGN ? wee__main_take_aligned(heap, size, align)
-                              : wee__main_take(heap, size);
-}
-
 /* A cell of `size` bytes aligned to `align`, from a size-class list when
  * one has it, else from the main list; the class lists are emptied into
  * the main list before the heap grows, so cached cells never make it grow. */
@@ -125,7 +118,7 @@ static struct cell *heap_alloc(struct wee_heap *heap, size_t size, size_t align)
 
     if (WEE_ALLOC_SIZE_CLASSES && size <= CLASS_MAX_CELL && align <= CELL_ALIGN)
         c = wee__class_pop(heap, size);
-    while (!c && !(c = main_take(heap, size, align))) {
+    while (!c && !(c = wee__main_take(heap, size, align))) {
         /* Before growing, take back what this thread's cache and the
          * size classes hold, and try again. */
         if (heap == &default_heap && wee__tcache_flush_mine(heap))
