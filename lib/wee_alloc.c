@@ -123,10 +123,8 @@ static struct cell *heap_alloc(struct wee_heap *heap, size_t size, size_t align)
          * size classes hold, and try again. */
         if (heap == &default_heap && wee__tcache_flush_mine(heap))
             continue;
-        if (!wee__class_flush(heap) && wee__main_grow(heap, size, align) != 0) {
-            heap->failed_requests++;
+        if (!wee__class_flush(heap) && wee__main_grow(heap, size, align) != 0)
             return NULL;
-        }
     }
     note_in_use(heap, cell_size(c) - CELL_HEADER);
     return c;
@@ -162,7 +160,10 @@ static struct cell *cell_from_user(struct wee_heap *heap, const void *p, const c
     return c;
 }
 
-static void *fail(struct wee_heap *heap, int error)
+/* Every failed call ends here: it sets errno, and counts the request in
+ * the heap's statistics when it could not be met (ENOMEM).  Out of line:
+ * failures are rare, and one copy of this is smaller than many. */
+static WEE_NOINLINE void *fail(struct wee_heap *heap, int error)
 {
     if (error == ENOMEM) {
         wee__lock_acquire(&heap->lock);
@@ -195,11 +196,7 @@ static LOCKED_PATH void *allocate_locked(struct wee_heap *heap, size_t size, siz
         VG_MALLOC(cell_payload(c), cell_size(c) - CELL_HEADER, 0);
     unlock(heap, func);
 
-    if (!c) {
-        errno = ENOMEM;
-        return NULL;
-    }
-    return cell_payload(c);
+    return c ? cell_payload(c) : fail(heap, ENOMEM);
 }
 
 /* Allocate `n` bytes aligned to `align` (a power of two), or fail with
