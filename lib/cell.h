@@ -114,11 +114,6 @@ static inline void cell_set_next(struct cell *c, struct cell *next)
     c->next_raw = (uintptr_t)next | (c->next_raw & CELL_FLAGS);
 }
 
-static inline void cell_set_flags(struct cell *c, uintptr_t flags)
-{
-    c->next_raw = (c->next_raw & ~CELL_FLAGS) | flags;
-}
-
 static inline void *cell_payload(struct cell *c)
 {
     return (char *)c + CELL_HEADER;

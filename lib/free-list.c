@@ -268,7 +268,7 @@ struct cell *wee__main_take(struct wee_heap *heap, size_t size, size_t align)
         c = cut(gap, (char *)at);
         bin_insert(heap, (struct free_cell *)gap);
     }
-    cell_set_flags(c, CELL_ALLOCATED);
+    c->next_raw |= CELL_ALLOCATED;  /* it was free: no flags */
     trim_taken(heap, c, size);
     return c;
 }

@@ -343,8 +343,8 @@ WEE_INTERNAL struct cell *wee__class_pop(struct wee_heap *heap, size_t size);
 /* Cache an allocated cell of a class size.  0 when the cache is full and
  * the caller must release the cell to the main list instead. */
 WEE_INTERNAL int wee__class_push(struct wee_heap *heap, struct cell *c);
-/* Release every cached cell to the main list; returns how many. */
-WEE_INTERNAL size_t wee__class_flush(struct wee_heap *heap);
+/* Release every cached cell to the main list; 1 if there were any. */
+WEE_INTERNAL int wee__class_flush(struct wee_heap *heap);
 /* Verify the class lists (a wee_check_result; the bad cell in *where),
  * visiting at most `limit` cells (more means a cycle or a stray cell);
  * *cells is how many it saw. */
@@ -355,7 +355,7 @@ static inline struct cell *wee__class_pop(struct wee_heap *heap, size_t size)
 { (void)heap; (void)size; return NULL; }
 static inline int wee__class_push(struct wee_heap *heap, struct cell *c)
 { (void)heap; (void)c; return 0; }
-static inline size_t wee__class_flush(struct wee_heap *heap)
+static inline int wee__class_flush(struct wee_heap *heap)
 { (void)heap; return 0; }
 static inline int wee__class_check(const struct wee_heap *heap, size_t limit,
                                    size_t *cells, const void **where)

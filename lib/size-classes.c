@@ -52,7 +52,7 @@ struct cell *wee__class_pop(struct wee_heap *heap, size_t size)
         && !wee__poison_intact((char *)cell_payload(c) + WORD, cell_next(c), POISON_CLASS))
         wee__fatal(heap_caller(heap), "freed memory was written to (use after free?)",
                    cell_payload(c));
-    cell_set_flags(c, CELL_ALLOCATED);
+    c->next_raw &= ~CELL_CACHED;  /* ALLOCATED stays */
     return c;
 }
 
@@ -70,30 +70,27 @@ int wee__class_push(struct wee_heap *heap, struct cell *c)
     *cell_link(c) = *head;
     *head = c;
     heap->class_bytes += size;
-    cell_set_flags(c, CELL_ALLOCATED | CELL_CACHED);
+    c->next_raw |= CELL_CACHED;  /* ALLOCATED already */
     if (WEE_ALLOC_EXTRA_ASSERTIONS)
         wee__poison((char *)cell_payload(c) + WORD, cell_next(c), POISON_CLASS);
     return 1;
 }
 
-size_t wee__class_flush(struct wee_heap *heap)
+int wee__class_flush(struct wee_heap *heap)
 {
-    size_t i, released = 0;
+    size_t i;
 
     if (!heap->class_bytes)
         return 0;
     for (i = 0; i < CLASS_COUNT; i++) {
-        struct cell *c = heap->classes[i];
-        while (c) {
-            struct cell *next = *cell_link(c);
+        struct cell *c;
+        while ((c = heap->classes[i]) != NULL) {
+            heap->classes[i] = *cell_link(c);
             wee__main_release(heap, c);
-            c = next;
-            released++;
         }
-        heap->classes[i] = NULL;
     }
     heap->class_bytes = 0;
-    return released;
+    return 1;
 }
 
 int wee__class_check(const struct wee_heap *heap, size_t limit, size_t *cells,
