@@ -3,12 +3,12 @@
  * lock-hooks - on bare metal with newlib or picolibc, the heap's lock is
  * the one the C library's own malloc takes, through functions an RTOS (or
  * the program) defines, as this program does:
- *   newlib (tests/lock-newlib): __malloc_lock and __malloc_unlock, called
- *       with the calling thread's struct _reent (_REENT);
- *   picolibc (tests/lock-picolibc): the retargetable locking functions,
- *       through __LIBC_LOCK and __LIBC_UNLOCK, on picolibc's C library
- *       lock, __lock___libc_recursive_mutex.  The program defines every
- *       name of picolibc's own lock.o, so that it is not linked.
+ *   newlib: __malloc_lock and __malloc_unlock, called with the calling
+ *       thread's struct _reent (_REENT);
+ *   picolibc: the retargetable locking functions, through __LIBC_LOCK
+ *       and __LIBC_UNLOCK, on picolibc's C library lock,
+ *       __lock___libc_recursive_mutex.  The program defines every name of
+ *       picolibc's own lock.o, so that it is not linked.
  * Each row below runs one call and checks that the lock was taken, as
  * often released as taken, never released more than taken, and on the
  * right argument.  Nothing is printed between a call and its check: the
