@@ -101,6 +101,16 @@ WEE_INTERNAL WEE_NORETURN void wee__fatal(const char *func, const char *what,
  * the processor the way the system allows (on bare metal with newlib or
  * picolibc the lock is the C library's instead, first below).  With
  * WEE_ALLOC_THREADS off the lock compiles to nothing.
+ *
+ * With glibc 2.32 or later the exchange is skipped while
+ * __libc_single_threaded says the process has one thread, as glibc's own
+ * malloc does: nothing can contend, and the exchange is a full barrier,
+ * the dearest part of a call that takes the lock.  The flag turns false
+ * in pthread_create before the new thread runs, and only the one thread
+ * can create it, never inside a call that holds the lock; so a call sees
+ * the same value at both ends.  The release is a plain store either way,
+ * so a lock taken before the flag turned true again (in a fork child,
+ * whose atfork handler releases it) is still released.
  */
 #if (WEE_LOCK_NEWLIB || WEE_LOCK_PICOLIBC) && WEE_ALLOC_THREADS
 /* Bare metal (configure): every lock is the one lock the C library's own
@@ -158,9 +168,16 @@ typedef int wee__lock_t;
 WEE_INTERNAL void wee__lock_wait(wee__lock_t *lock);
 
 #ifndef WEE_LOCK_NOT_ATOMIC
+#  if WEE_HAVE_LIBC_SINGLE_THREADED
+#    include <sys/single_threaded.h>
+#    define wee__lock_needed() (!__libc_single_threaded)
+#  else
+#    define wee__lock_needed() 1
+#  endif
+
 static inline void wee__lock_acquire(wee__lock_t *lock)
 {
-    if (WEE_ALLOC_THREADS && WEE_UNLIKELY(!wee__lock_try(lock)))
+    if (WEE_ALLOC_THREADS && wee__lock_needed() && WEE_UNLIKELY(!wee__lock_try(lock)))
         wee__lock_wait(lock);
 }
 

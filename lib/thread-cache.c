@@ -2,8 +2,9 @@
 /*
  * thread-cache.c - per-thread caches of small cells for the default heap.
  *
- * The heap's lock costs an atomic exchange per call, and when two threads
- * allocate at once it bounces between their processors on every call.  So
+ * Once a process has a second thread, the heap's lock costs an atomic
+ * exchange per call (backend.h), and when two threads allocate at once it
+ * bounces between their processors on every call.  So
  * each thread keeps up to TCACHE_DEPTH freed cells of each small size
  * (cells of at most TCACHE_MAX_CELL bytes) and serves its next requests of
  * that size from them, with no lock:
