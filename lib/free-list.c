@@ -204,6 +204,11 @@ static void release(struct wee_heap *heap, struct cell *c)
         wee__poison(poison_start(c), next, POISON_MAIN);
     if (prev && cell_is_free(prev)) {
         bin_remove(heap, (struct free_cell *)prev);
+        /* c's header becomes bytes of prev's payload.  Left as it was it
+         * would still read as an allocated cell's, and a second free of c
+         * would corrupt the heap; cleared, it reads as a free cell's, and
+         * that free aborts instead. */
+        c->next_raw = 0;
         if (WEE_ALLOC_EXTRA_ASSERTIONS)
             wee__poison(c, poison_start(c), POISON_MAIN);
         merged = prev;

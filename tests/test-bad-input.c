@@ -566,6 +566,20 @@ static void row_double_free_after_merge(void)
     wee_free(b);
 }
 
+/* The same when b merges into the free block before it as it is freed:
+ * b's header is left inside a's cell, where it must not pass for an
+ * allocated cell's. */
+static void row_double_free_merged_into_previous(void)
+{
+    void *a = wee_malloc(10000), *b = wee_malloc(10000), *c = wee_malloc(10000);
+
+    CHECK(a && b && c);
+    wee_free(a);
+    wee_free(b);   /* merges into a */
+    expect_abort("wee_free", b);
+    wee_free(b);
+}
+
 /* Write into a freed block: wee_check reports it; handing the memory out
  * again aborts, naming the function that would have handed it out. */
 static void row_write_after_free_check(void)
@@ -657,7 +671,8 @@ static const struct row rows[] = {
 #endif
     { "free into the wrong heap (wee_heap_in)", row_free_into_other_heap, ABORTS, WITH_ASSERTIONS },
     { "free into the wrong heap (wee_heap_new)", row_free_into_other_heap_new, ABORTS, WITH_ASSERTIONS },
-    { "double free after a merge", row_double_free_after_merge, ABORTS, WITH_ASSERTIONS },
+    { "double free after a merge", row_double_free_after_merge, ABORTS, ALWAYS },
+    { "double free after merging into the block before", row_double_free_merged_into_previous, ABORTS, ALWAYS },
     { "write after free: wee_check", row_write_after_free_check, RETURNS, WITH_ASSERTIONS },
     { "write after free: reuse by calloc", row_write_after_free_calloc, ABORTS, WITH_ASSERTIONS },
     { "write after free: reuse by malloc", row_write_after_free_large, ABORTS, WITH_ASSERTIONS },
