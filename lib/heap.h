@@ -163,6 +163,8 @@ struct thread_cache {
      * relaxed atomic stores and loads (tcache_set_count, wee__tcache_totals). */
     unsigned char count[TCACHE_CLASSES];
     unsigned char state;
+    unsigned char slot;           /* this thread's slot (see tcache_mark) */
+    uintptr_t key;                /* the key of its cells, once it is READY */
     /* Every thread's cache, linked under the default heap's lock from
      * wee__tcache_all. */
     struct thread_cache *next, **prev_next;
@@ -191,18 +193,42 @@ static inline void tcache_set_count(struct thread_cache *tc, size_t i, unsigned 
  * (thread-cache.c). */
 WEE_INTERNAL extern struct thread_cache *wee__tcache_all;
 
-/* The key that marks a cell as cached: it differs from run to run with
- * address space layout randomisation. */
+/*
+ * The key that marks a cell as cached is the process's mark, which differs
+ * from run to run with address space layout randomisation, with the
+ * caching thread's slot in the bits of TCACHE_SLOT_MASK.  On 64-bit hosts
+ * the first 255 threads to cache have slots of their own, 1 to 255
+ * (thread-cache.c), so a free can tell that a cell it is given sits in
+ * another thread's cache; later threads, and every thread on a 32-bit
+ * host, share slot 0, and a key of slot 0 is confirmed only by looking in
+ * the freeing thread's own cache.  (Program data that holds another
+ * thread's key by chance would be taken for a double free: one value in
+ * 2^56 on 64-bit hosts; on 32-bit hosts one in 2^24 would be too many,
+ * hence no slots there.)
+ */
+#if UINTPTR_MAX > 0xffffffffu
+#  define TCACHE_SLOT_MASK ((uintptr_t)0xff)
+#else
+#  define TCACHE_SLOT_MASK ((uintptr_t)0)
+#endif
+
 static inline uintptr_t tcache_mark(void)
 {
-    return (uintptr_t)&wee__tcache_all ^ (uintptr_t)0x5bd1e9955bd1e995ull;
+    return ((uintptr_t)&wee__tcache_all ^ (uintptr_t)0x5bd1e9955bd1e995ull)
+           & ~TCACHE_SLOT_MASK;
+}
+
+/* Does c's key say that some thread's cache holds it? */
+static inline int tcache_marked(struct cell *c)
+{
+    return (*tcache_key(c) & ~TCACHE_SLOT_MASK) == tcache_mark();
 }
 
 /* Put c on bin i, which has room. */
 static inline void tcache_link_in(struct cell *c, size_t i)
 {
     *cell_link(c) = wee__tcache.bins[i];
-    *tcache_key(c) = tcache_mark();
+    *tcache_key(c) = wee__tcache.key;
     wee__tcache.bins[i] = c;
     tcache_set_count(&wee__tcache, i, wee__tcache.count[i] + 1u);
 }
@@ -235,9 +261,9 @@ WEE_INTERNAL int wee__tcache_push_slow(struct wee_heap *heap, struct cell *c, si
 
 /* Keep an allocated cell of at most TCACHE_MAX_CELL bytes in this thread's
  * cache; 0 when it does not (the caller frees it with the lock).  A cell
- * found there already is a double free: fatal, naming func.  May take the
- * lock of `heap` (the default heap) to hand half a full list back.  The
- * common case is inline and calls nothing. */
+ * that a cache holds already (wee__tcache_claims) is a double free: fatal,
+ * naming func.  May take the lock of `heap` (the default heap) to hand
+ * half a full list back.  The common case is inline and calls nothing. */
 static inline int wee__tcache_push(struct wee_heap *heap, struct cell *c, const char *func)
 {
     size_t size = cell_size(c), i;
@@ -245,14 +271,18 @@ static inline int wee__tcache_push(struct wee_heap *heap, struct cell *c, const 
     if (size > TCACHE_MAX_CELL)
         return 0;
     i = index_of_size(size);
-    if (WEE_UNLIKELY(wee__tcache.state != CACHE_READY || *tcache_key(c) == tcache_mark()
+    /* A key that differs from this thread's in the slot alone is
+     * tcache_marked. */
+    if (WEE_UNLIKELY(wee__tcache.state != CACHE_READY
+                     || (*tcache_key(c) ^ wee__tcache.key) <= TCACHE_SLOT_MASK
                      || wee__tcache.count[i] == TCACHE_DEPTH))
         return wee__tcache_push_slow(heap, c, i, func);
     tcache_link_in(c, i);
     return 1;
 }
-/* Is c in this thread's cache?  (A misuse check.) */
-WEE_INTERNAL int wee__tcache_holds(const struct cell *c);
+/* Is c in a thread's cache, as far as this thread can tell: in its own,
+ * or marked with another thread's slot?  (A misuse check.) */
+WEE_INTERNAL int wee__tcache_claims(const struct cell *c);
 /* With the lock held: hand this thread's cached cells back to the heap;
  * 1 if there were any. */
 WEE_INTERNAL int wee__tcache_flush_mine(struct wee_heap *heap);
@@ -263,7 +293,7 @@ WEE_INTERNAL void wee__tcache_totals(size_t *cells, size_t *bytes);
 static inline struct cell *wee__tcache_pop(size_t size) { (void)size; return NULL; }
 static inline int wee__tcache_push(struct wee_heap *heap, struct cell *c, const char *func)
 { (void)heap; (void)c; (void)func; return 0; }
-static inline int wee__tcache_holds(const struct cell *c) { (void)c; return 0; }
+static inline int wee__tcache_claims(const struct cell *c) { (void)c; return 0; }
 static inline int wee__tcache_flush_mine(struct wee_heap *heap) { (void)heap; return 0; }
 static inline void wee__tcache_totals(size_t *cells, size_t *bytes)
 { *cells = 0; *bytes = 0; }

@@ -15,9 +15,14 @@
  * heap's in_use_bytes), so the heap's structure and wee_check never depend
  * on what another thread is doing with its cache.  Its first payload word
  * links the bin; its second holds a key (heap.h's tcache_mark), which
- * marks the cell as cached so that freeing it again is caught (a program's
- * data may hold the same value by chance, so a match is confirmed by
- * looking in the bin).
+ * marks the cell as cached so that freeing it again is caught.  The key
+ * names the caching thread's slot: a cell freed again by another thread is
+ * caught by the slot in its key; by the same thread, or under a shared
+ * slot 0, by finding it in the bin (a program's data may hold the key by
+ * chance).  Slots are handed out under the default heap's lock, as a
+ * thread joins the list of caches, and handed back as it leaves it; no
+ * cell keeps a slot's key once its cache is empty, so a slot can be used
+ * again.
  *
  * Bounds: a full bin hands half its cells back to the heap under one lock;
  * before the heap grows, the growing thread hands back its whole cache; a
@@ -36,6 +41,22 @@ _Static_assert(TCACHE_DEPTH < 256, "counts fit a byte");
 
 __thread struct thread_cache wee__tcache __attribute__((tls_model("initial-exec")));
 struct thread_cache *wee__tcache_all;
+
+/* Which slots caching threads hold (under the default heap's lock); slot 0
+ * is everybody's, and the only one on 32-bit hosts. */
+static unsigned char slot_taken[TCACHE_SLOT_MASK + 1];
+
+static unsigned char take_slot(void)
+{
+    unsigned s;
+
+    for (s = 1; s <= TCACHE_SLOT_MASK; s++)
+        if (!slot_taken[s]) {
+            slot_taken[s] = 1;
+            return (unsigned char)s;
+        }
+    return 0;
+}
 
 /* Usable bytes of the cells of bin i. */
 static inline size_t bin_usable(size_t i)
@@ -81,6 +102,9 @@ static void thread_exit(void *arg)
             tc->next->prev_next = tc->prev_next;
         tc->prev_next = NULL;
     }
+    slot_taken[tc->slot] = 0;
+    tc->slot = 0;
+    tc->key = 0;
     wee__lock_release(&heap->lock);
     tc->state = CACHE_OFF; /* later frees in other destructors take the lock */
 }
@@ -96,20 +120,31 @@ static int set_up(struct wee_heap *heap)
     if (wee__tcache_all)
         wee__tcache_all->prev_next = &wee__tcache.next;
     wee__tcache_all = &wee__tcache;
+    wee__tcache.slot = take_slot();
     wee__lock_release(&heap->lock);
-    if (wee__backend_on_thread_exit(thread_exit, &wee__tcache) != 0)
-        return 0; /* the cache stays off: nothing could hand it back */
+    if (wee__backend_on_thread_exit(thread_exit, &wee__tcache) != 0) {
+        /* The cache stays off, and empty: nothing could hand it back. */
+        wee__lock_acquire(&heap->lock);
+        slot_taken[wee__tcache.slot] = 0;
+        wee__tcache.slot = 0;
+        wee__lock_release(&heap->lock);
+        return 0;
+    }
+    wee__tcache.key = tcache_mark() | wee__tcache.slot;
     wee__tcache.state = CACHE_READY;
     return 1;
 }
 
-int wee__tcache_holds(const struct cell *c)
+int wee__tcache_claims(const struct cell *c)
 {
     size_t size = cell_size(c), i;
+    uintptr_t slot = *tcache_key((struct cell *)c) & TCACHE_SLOT_MASK;
     const struct cell *k;
 
-    if (size > TCACHE_MAX_CELL || *tcache_key((struct cell *)c) != tcache_mark())
+    if (size > TCACHE_MAX_CELL || !tcache_marked((struct cell *)c))
         return 0;
+    if (slot != wee__tcache.slot)
+        return slot != 0;  /* thread `slot`'s cache holds it */
     i = index_of_size(size);
     for (k = wee__tcache.bins[i]; k; k = *cell_link((struct cell *)k))
         if (k == c)
@@ -121,7 +156,7 @@ int wee__tcache_push_slow(struct wee_heap *heap, struct cell *c, size_t i, const
 {
     if (wee__tcache.state != CACHE_READY && (wee__tcache.state == CACHE_OFF || !set_up(heap)))
         return 0;
-    if (*tcache_key(c) == tcache_mark() && wee__tcache_holds(c))
+    if (tcache_marked(c) && wee__tcache_claims(c))
         wee__fatal(func, "double free", cell_payload(c));
     if (wee__tcache.count[i] == TCACHE_DEPTH) {
         wee__lock_acquire(&heap->lock);

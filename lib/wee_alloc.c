@@ -155,7 +155,7 @@ static struct cell *cell_from_user(struct wee_heap *heap, const void *p, const c
         || (WEE_ALLOC_EXTRA_ASSERTIONS && !wee__heap_owns(heap, c)))
         wee__fatal(func, "invalid pointer (not a block of this heap, or already freed)", p);
     if ((c->next_raw & CELL_FLAGS) != CELL_ALLOCATED
-        || (heap == &default_heap && wee__tcache_holds(c)))
+        || (heap == &default_heap && wee__tcache_claims(c)))
         wee__fatal(func, "double free (or invalid pointer)", p);
     return c;
 }
