@@ -1586,6 +1586,136 @@ middle_of_three(size_t n, void **outer)
     return b;
 }
 
+START_TEST(test_double_free_after_merge_aborts)
+{
+    void *a = wee_malloc(10000);
+    void *b = wee_malloc(10000);
+    void *c = wee_malloc(10000);
+
+    ck_assert_ptr_nonnull(a);
+    ck_assert_ptr_nonnull(b);
+    ck_assert_ptr_nonnull(c);
+    wee_free(b);
+    wee_free(a); /* merges with b: b no longer starts a cell */
+    wee_free(b);
+}
+END_TEST
+
+/*
+ * The misuse table's promise as a property: a block freed a second time,
+ * before any later allocation has covered its header, aborts, whatever
+ * the heap did in between.  Each trial runs in a child: a seeded random
+ * run of allocations (some aligned), reallocations and frees on up to
+ * DF_LIVE live blocks of 1 byte to 45 000 bytes, then a second free of
+ * one of the blocks freed during the run whose header (the two words
+ * before it) no later allocation's cell covers.  This is how a block that
+ * had merged into the free block before it was found to pass a second
+ * free unnoticed.
+ */
+#define DF_TRIALS 300
+#define DF_OPS    400
+#define DF_LIVE   64
+#define DF_HEADER (2 * sizeof(void *))
+
+/* The child's exit status when its run could not set up a double free. */
+#define DF_NOTHING_TO_FREE 3
+
+struct df_freed {
+    unsigned char *p;
+    int covered;
+};
+
+static size_t
+df_size(struct prng *r)
+{
+    switch (prng_below(r, 4)) {
+    case 0: return prng_range(r, 1, 64);
+    case 1: return prng_range(r, 1, 600);
+    case 2: return prng_range(r, 500, 5000);
+    default: return prng_range(r, 5000, 45000);
+    }
+}
+
+static void
+double_free_trial(void *arg)
+{
+    static struct df_freed freed[DF_OPS];
+    unsigned char *live[DF_LIVE] = { NULL };
+    size_t n_freed = 0, op, i, k, n_candidates = 0;
+    struct prng r;
+
+    prng_seed(&r, *(const uint64_t *)arg);
+    for (op = 0; op < DF_OPS; op++) {
+        unsigned char *q, *old = NULL;
+        size_t n = df_size(&r), kind = prng_below(&r, 8);
+        uintptr_t lo, hi;
+
+        k = prng_below(&r, DF_LIVE);
+        if (live[k] && kind < 5) {
+            freed[n_freed].p = live[k];
+            freed[n_freed++].covered = 0;
+            wee_free(live[k]);
+            live[k] = NULL;
+            continue;
+        }
+        if (live[k]) {
+            old = live[k];
+            q = wee_realloc(old, n);
+        } else if (kind == 0) {
+            q = wee_aligned_alloc((size_t)64 << prng_below(&r, 6), n);
+        } else {
+            q = wee_malloc(n);
+        }
+        if (!q)
+            _exit(DF_NOTHING_TO_FREE); /* a small static array */
+        if (old && q != old) {
+            freed[n_freed].p = old;
+            freed[n_freed++].covered = 0;
+        }
+        /* The new cell covers [q - DF_HEADER, q + usable size). */
+        lo = (uintptr_t)q - DF_HEADER;
+        hi = (uintptr_t)q + wee_malloc_usable_size(q);
+        for (i = 0; i < n_freed; i++)
+            if ((uintptr_t)freed[i].p - DF_HEADER >= lo
+                && (uintptr_t)freed[i].p - DF_HEADER < hi)
+                freed[i].covered = 1;
+        memset(q, 0xa5, n);
+        live[k] = q;
+    }
+    for (i = 0; i < n_freed; i++)
+        if (!freed[i].covered)
+            freed[n_candidates++] = freed[i];
+    if (n_candidates == 0)
+        _exit(DF_NOTHING_TO_FREE);
+    wee_free(freed[prng_below(&r, n_candidates)].p);
+}
+
+START_TEST(test_double_free_before_reuse_always_aborts)
+{
+    uint64_t base = seed_from_env("WEE_TEST_SEED", 0xdf2026);
+    size_t t, ran = 0;
+
+    for (t = 0; t < DF_TRIALS; t++) {
+        uint64_t seed = base + t;
+        struct child_outcome o;
+
+        run_in_child(double_free_trial, &seed, &o);
+        if (o.exited && o.status == DF_NOTHING_TO_FREE)
+            continue;
+        ran++;
+        ck_assert_msg(o.signaled && o.signal == SIGABRT
+                      && strstr(o.err, "wee_free") != NULL,
+                      "trial with seed %llu (WEE_TEST_SEED=%llu, trial %zu): "
+                      "the second free did not abort (%s %d); stderr: \"%s\"",
+                      (unsigned long long)seed, (unsigned long long)base, t,
+                      o.signaled ? "signal" : "exit status",
+                      o.signaled ? o.signal : o.status, o.err);
+    }
+    ck_assert_msg(ran >= DF_TRIALS / 2, "only %zu of %d trials could free a "
+                  "block twice", ran, DF_TRIALS);
+}
+END_TEST
+
 START_TEST(test_double_free_of_small_block_aborts)
 {
     void *outer[2];
@@ -1677,21 +1807,6 @@ free_once(void *p)
 {
     wee_free(p);
 }
-
-START_TEST(test_double_free_after_merge_aborts)
-{
-    void *a = wee_malloc(10000);
-    void *b = wee_malloc(10000);
-    void *c = wee_malloc(10000);
-
-    ck_assert_ptr_nonnull(a);
-    ck_assert_ptr_nonnull(b);
-    ck_assert_ptr_nonnull(c);
-    wee_free(b);
-    wee_free(a); /* merges with b: b no longer starts a cell */
-    wee_free(b);
-}
-END_TEST
 
 START_TEST(test_foreign_pointer_free_aborts)
 {
@@ -1915,8 +2030,9 @@ main(void)
         tcase_add_test_raise_signal(tc, test_double_free_of_small_block_aborts, SIGABRT);
         tcase_add_test_raise_signal(tc, test_double_free_of_large_block_aborts, SIGABRT);
         tcase_add_test_raise_signal(tc, test_realloc_of_freed_block_aborts, SIGABRT);
-#if WEE_ALLOC_EXTRA_ASSERTIONS
         tcase_add_test_raise_signal(tc, test_double_free_after_merge_aborts, SIGABRT);
+        tcase_add_test(tc, test_double_free_before_reuse_always_aborts);
+#if WEE_ALLOC_EXTRA_ASSERTIONS
         tcase_add_test_raise_signal(tc, test_foreign_pointer_free_aborts, SIGABRT);
         tcase_add_test_raise_signal(tc, test_libc_pointer_free_aborts, SIGABRT);
         tcase_add_test_raise_signal(tc, test_interior_pointer_free_aborts, SIGABRT);
