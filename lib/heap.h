@@ -163,8 +163,10 @@ struct thread_cache {
      * relaxed atomic stores and loads (tcache_set_count, wee__tcache_totals). */
     unsigned char count[TCACHE_CLASSES];
     unsigned char state;
-    unsigned char slot;           /* this thread's slot (see tcache_mark) */
-    uintptr_t key;                /* the key of its cells, once it is READY */
+    /* The key of its cells (tcache_mark), with this thread's slot in the
+     * bits of TCACHE_SLOT_MASK; 0 before a slot is taken and after it is
+     * given back. */
+    uintptr_t key;
     /* Every thread's cache, linked under the default heap's lock from
      * wee__tcache_all. */
     struct thread_cache *next, **prev_next;

@@ -102,8 +102,7 @@ static void thread_exit(void *arg)
             tc->next->prev_next = tc->prev_next;
         tc->prev_next = NULL;
     }
-    slot_taken[tc->slot] = 0;
-    tc->slot = 0;
+    slot_taken[tc->key & TCACHE_SLOT_MASK] = 0;
     tc->key = 0;
     wee__lock_release(&heap->lock);
     tc->state = CACHE_OFF; /* later frees in other destructors take the lock */
@@ -120,17 +119,16 @@ static int set_up(struct wee_heap *heap)
     if (wee__tcache_all)
         wee__tcache_all->prev_next = &wee__tcache.next;
     wee__tcache_all = &wee__tcache;
-    wee__tcache.slot = take_slot();
+    wee__tcache.key = tcache_mark() | take_slot();
     wee__lock_release(&heap->lock);
     if (wee__backend_on_thread_exit(thread_exit, &wee__tcache) != 0) {
         /* The cache stays off, and empty: nothing could hand it back. */
         wee__lock_acquire(&heap->lock);
-        slot_taken[wee__tcache.slot] = 0;
-        wee__tcache.slot = 0;
+        slot_taken[wee__tcache.key & TCACHE_SLOT_MASK] = 0;
+        wee__tcache.key = 0;
         wee__lock_release(&heap->lock);
         return 0;
     }
-    wee__tcache.key = tcache_mark() | wee__tcache.slot;
     wee__tcache.state = CACHE_READY;
     return 1;
 }
@@ -138,12 +136,13 @@ static int set_up(struct wee_heap *heap)
 int wee__tcache_claims(const struct cell *c)
 {
     size_t size = cell_size(c), i;
-    uintptr_t slot = *tcache_key((struct cell *)c) & TCACHE_SLOT_MASK;
+    uintptr_t slot;
     const struct cell *k;
 
     if (size > TCACHE_MAX_CELL || !tcache_marked((struct cell *)c))
         return 0;
-    if (slot != wee__tcache.slot)
+    slot = *tcache_key((struct cell *)c) & TCACHE_SLOT_MASK;
+    if (slot != (wee__tcache.key & TCACHE_SLOT_MASK))
         return slot != 0;  /* thread `slot`'s cache holds it */
     i = index_of_size(size);
     for (k = wee__tcache.bins[i]; k; k = *cell_link((struct cell *)k))
@@ -156,7 +155,7 @@ int wee__tcache_push_slow(struct wee_heap *heap, struct cell *c, size_t i, const
 {
     if (wee__tcache.state != CACHE_READY && (wee__tcache.state == CACHE_OFF || !set_up(heap)))
         return 0;
-    if (tcache_marked(c) && wee__tcache_claims(c))
+    if (wee__tcache_claims(c))
         wee__fatal(func, "double free", cell_payload(c));
     if (wee__tcache.count[i] == TCACHE_DEPTH) {
         wee__lock_acquire(&heap->lock);
