@@ -4,8 +4,9 @@
  *
  * Everything here is static so that each test program stays one
  * translation unit: a pseudo-random generator with a printable seed, a
- * fill pattern derived from a block's id, a statistics snapshot and the
- * usual "run this suite, exit 0 or 1" main.
+ * fill pattern derived from a block's id, a statistics snapshot, a way to
+ * run a misuse in a child process and check how it ended, and the usual
+ * "run this suite, exit 0 or 1" main.
  */
 #ifndef WEE_CHECK_HELPERS_H
 #define WEE_CHECK_HELPERS_H
@@ -13,11 +14,17 @@
 #include "config.h"
 
 #include <check.h>
+#include <errno.h>
+#include <signal.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
+#include <sys/types.h>
+#include <sys/wait.h>
+#include <unistd.h>
 
 #include "wee_alloc.h"
 
@@ -201,6 +208,102 @@ run_suite(SRunner *sr)
     failed = srunner_ntests_failed(sr);
     srunner_free(sr);
     return failed == 0 ? EXIT_SUCCESS : EXIT_FAILURE;
+}
+
+/* ---- misuse in a child process ---- */
+
+/*
+ * What a child process that misused the heap wrote to stderr and how it
+ * ended.  Used to check that the abort message names the function and the
+ * address, which Check's own signal tests cannot see.
+ */
+struct child_outcome {
+    int signaled;
+    int signal;
+    int exited;
+    int status;
+    char err[4096];
+};
+
+static TEST_UNUSED void
+run_in_child(void (*misuse)(void *), void *arg, struct child_outcome *out)
+{
+    int fd[2];
+    pid_t pid;
+    size_t len = 0;
+    int status;
+
+    memset(out, 0, sizeof *out);
+    ck_assert_int_eq(pipe(fd), 0);
+    fflush(NULL);
+    pid = fork();
+    ck_assert_int_ge(pid, 0);
+    if (pid == 0) {
+        struct rlimit no_core = { 0, 0 };
+
+        setrlimit(RLIMIT_CORE, &no_core);
+        close(fd[0]);
+        dup2(fd[1], STDERR_FILENO);
+        misuse(arg);
+        _exit(0);
+    }
+    close(fd[1]);
+    for (;;) {
+        ssize_t got = read(fd[0], out->err + len, sizeof out->err - 1 - len);
+
+        if (got < 0 && errno == EINTR)
+            continue;
+        if (got <= 0)
+            break;
+        len += (size_t)got;
+        if (len == sizeof out->err - 1)
+            break;
+    }
+    out->err[len] = '\0';
+    close(fd[0]);
+    while (waitpid(pid, &status, 0) < 0)
+        ck_assert_int_eq(errno, EINTR);
+    out->signaled = WIFSIGNALED(status);
+    out->signal = out->signaled ? WTERMSIG(status) : 0;
+    out->exited = WIFEXITED(status);
+    out->status = out->exited ? WEXITSTATUS(status) : 0;
+}
+
+/* Does `msg` hold `addr` as a hexadecimal number (with or without 0x)? */
+static TEST_UNUSED int
+message_names_address(const char *msg, const void *addr)
+{
+    const char *s = msg;
+
+    while (*s) {
+        if (strchr("0123456789abcdefABCDEF", *s)) {
+            char *end;
+            unsigned long long v = strtoull(s, &end, 16);
+
+            if ((uintptr_t)v == (uintptr_t)addr && end - s >= 4)
+                return 1;
+            s = end > s ? end : s + 1;
+        } else {
+            s++;
+        }
+    }
+    return 0;
+}
+
+static TEST_UNUSED void
+expect_abort_message(const struct child_outcome *o, const char *function,
+                     const void *addr)
+{
+    ck_assert_msg(o->signaled && o->signal == SIGABRT,
+                  "expected SIGABRT, got %s %d; stderr: \"%s\"",
+                  o->signaled ? "signal" : "exit status",
+                  o->signaled ? o->signal : o->status, o->err);
+    ck_assert_msg(strstr(o->err, function) != NULL,
+                  "the abort message does not name %s: \"%s\"", function,
+                  o->err);
+    ck_assert_msg(message_names_address(o->err, addr),
+                  "the abort message does not name the address %p: \"%s\"",
+                  addr, o->err);
 }
 
 #endif /* WEE_CHECK_HELPERS_H */

@@ -1460,100 +1460,6 @@ END_TEST
 
 /* ------------------------------------------------------ misuse: aborting */
 
-/*
- * What a child process that misused the heap wrote to stderr and how it
- * ended.  Used to check that the abort message names the function and the
- * address, which Check's own signal tests cannot see.
- */
-struct child_outcome {
-    int signaled;
-    int signal;
-    int exited;
-    int status;
-    char err[4096];
-};
-
-static void
-run_in_child(void (*misuse)(void *), void *arg, struct child_outcome *out)
-{
-    int fd[2];
-    pid_t pid;
-    size_t len = 0;
-    int status;
-
-    memset(out, 0, sizeof *out);
-    ck_assert_int_eq(pipe(fd), 0);
-    fflush(NULL);
-    pid = fork();
-    ck_assert_int_ge(pid, 0);
-    if (pid == 0) {
-        struct rlimit no_core = { 0, 0 };
-
-        setrlimit(RLIMIT_CORE, &no_core);
-        close(fd[0]);
-        dup2(fd[1], STDERR_FILENO);
-        misuse(arg);
-        _exit(0);
-    }
-    close(fd[1]);
-    for (;;) {
-        ssize_t got = read(fd[0], out->err + len, sizeof out->err - 1 - len);
-
-        if (got < 0 && errno == EINTR)
-            continue;
-        if (got <= 0)
-            break;
-        len += (size_t)got;
-        if (len == sizeof out->err - 1)
-            break;
-    }
-    out->err[len] = '\0';
-    close(fd[0]);
-    while (waitpid(pid, &status, 0) < 0)
-        ck_assert_int_eq(errno, EINTR);
-    out->signaled = WIFSIGNALED(status);
-    out->signal = out->signaled ? WTERMSIG(status) : 0;
-    out->exited = WIFEXITED(status);
-    out->status = out->exited ? WEXITSTATUS(status) : 0;
-}
-
-/* Does `msg` hold `addr` as a hexadecimal number (with or without 0x)? */
-static int
-message_names_address(const char *msg, const void *addr)
-{
-    const char *s = msg;
-
-    while (*s) {
-        if (strchr("0123456789abcdefABCDEF", *s)) {
-            char *end;
-            unsigned long long v = strtoull(s, &end, 16);
-
-            if ((uintptr_t)v == (uintptr_t)addr && end - s >= 4)
-                return 1;
-            s = end > s ? end : s + 1;
-        } else {
-            s++;
-        }
-    }
-    return 0;
-}
-
-static void
-expect_abort_message(const struct child_outcome *o, const char *function,
-                     const void *addr)
-{
-    ck_assert_msg(o->signaled && o->signal == SIGABRT,
-                  "expected SIGABRT, got %s %d; stderr: \"%s\"",
-                  o->signaled ? "signal" : "exit status",
-                  o->signaled ? o->signal : o->status, o->err);
-    ck_assert_msg(strstr(o->err, function) != NULL,
-                  "the abort message does not name %s: \"%s\"", function,
-                  o->err);
-    ck_assert_msg(message_names_address(o->err, addr),
-                  "the abort message does not name the address %p: \"%s\"",
-                  addr, o->err);
-}
-
 static void
 free_twice(void *p)
 {
@@ -1615,7 +1521,6 @@ END_TEST
 #define DF_TRIALS 300
 #define DF_OPS    400
 #define DF_LIVE   64
-#define DF_HEADER (2 * sizeof(void *))
 
 /* The child's exit status when its run could not set up a double free. */
 #define DF_NOTHING_TO_FREE 3
@@ -1675,12 +1580,12 @@ double_free_trial(void *arg)
             freed[n_freed].p = old;
             freed[n_freed++].covered = 0;
         }
-        /* The new cell covers [q - DF_HEADER, q + usable size). */
-        lo = (uintptr_t)q - DF_HEADER;
+        /* The new cell covers [q - TEST_HEADER, q + usable size). */
+        lo = (uintptr_t)q - TEST_HEADER;
         hi = (uintptr_t)q + wee_malloc_usable_size(q);
         for (i = 0; i < n_freed; i++)
-            if ((uintptr_t)freed[i].p - DF_HEADER >= lo
-                && (uintptr_t)freed[i].p - DF_HEADER < hi)
+            if ((uintptr_t)freed[i].p - TEST_HEADER >= lo
+                && (uintptr_t)freed[i].p - TEST_HEADER < hi)
                 freed[i].covered = 1;
         memset(q, 0xa5, n);
         live[k] = q;
