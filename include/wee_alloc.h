@@ -181,7 +181,8 @@ WEE_API int *wee_errno_location(void);
  * "Cells" are the heap's blocks, free or in use, each with a two-word header.
  */
 struct wee_stats {
-    size_t backend_bytes;      /* taken from the backend so far; never given back */
+    size_t backend_bytes;      /* taken from the backend so far; never given back
+                                  (wee_trim gives back pages, not addresses) */
     size_t in_use_bytes;       /* usable bytes of the blocks the program holds */
     size_t peak_in_use_bytes;  /* the largest in_use_bytes seen */
     size_t free_bytes;         /* bytes of free cells, headers included */
@@ -198,6 +199,30 @@ struct wee_stats {
  * out NULL: no-op.  Complexity: O(number of free cells); takes the lock.
  */
 WEE_API void wee_stats(struct wee_stats *out);
+
+/*
+ * wee_trim - give the memory of the default heap's free pages back to the
+ * system.
+ *
+ * Freed memory stays the heap's, for reuse; this lets the system take back
+ * the physical pages under it: every whole page inside a free block (its
+ * first words, where the heap keeps its links, excepted).  The addresses
+ * stay the heap's, so backend_bytes does not change, and the next use of
+ * such a page is a page fault that brings a fresh one.  Before that, the
+ * small blocks that size classes and the calling thread's cache keep for
+ * reuse go back to the free list, where they merge with their neighbours.
+ * Returns the bytes of the pages given back: on Linux (madvise
+ * MADV_DONTNEED, as glibc's malloc_trim) they leave the process's resident
+ * set at once; on Windows (MEM_RESET) the system takes them when it needs
+ * memory.  Returns 0, giving nothing back, with the static and wasm
+ * backends, whose memory is the program's for good, for a heap inside a
+ * buffer (wee_heap_in), and in a library built with extra assertions,
+ * which keeps freed memory poisoned to catch writes after free.
+ * Complexity: O(free blocks), and a system call for each free block that
+ * holds a whole page; takes the lock.  No block moves: every pointer the
+ * program holds stays valid.
+ */
+WEE_API size_t wee_trim(void);
 
 /* What wee_check() found: 0 when every invariant holds. */
 enum wee_check_result {
@@ -264,7 +289,8 @@ void wee_fatal_hook(const char *func, const char *what, const void *address);
  * Freeing it into another heap is undefined behaviour; with extra
  * assertions it aborts with a message naming the function and the address.
  * Heaps are never destroyed: like the original, the backend never takes
- * memory back.  Every wee_heap_* function takes NULL to mean the default
+ * their memory back (wee_heap_trim lets the system take the pages under
+ * their free memory).  Every wee_heap_* function takes NULL to mean the default
  * heap, and otherwise behaves exactly as the function of the same name
  * above.
  */
@@ -303,6 +329,7 @@ WEE_API void *wee_heap_aligned_alloc(wee_heap *heap, size_t alignment, size_t si
     WEE_MALLOC_ATTRS;
 WEE_API size_t wee_heap_usable_size(wee_heap *heap, const void *ptr);
 WEE_API void wee_heap_stats(wee_heap *heap, struct wee_stats *out);
+WEE_API size_t wee_heap_trim(wee_heap *heap);
 
 /*
  * wee_heap_check - as wee_check, for one heap, and where.

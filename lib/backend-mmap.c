@@ -13,6 +13,7 @@
 #include <stdint.h>
 #include <stdlib.h>
 #include <sys/mman.h>
+#include <unistd.h>
 
 #include "backend.h"
 #include "fatal-message.h"
@@ -42,6 +43,36 @@ void *wee__backend_grow(size_t bytes, void *hint, int exact)
         return NULL;
     }
     return p;
+}
+
+/*
+ * MADV_DONTNEED, as glibc's malloc_trim: on Linux the pages leave the
+ * process's resident set at once and read as zero at the next touch.
+ * Elsewhere (the BSDs) it is only a hint, and MADV_FREE is what lets the
+ * system take the pages.
+ */
+#if defined(MADV_DONTNEED) && (defined(__linux__) || !defined(MADV_FREE))
+#  define PURGE_ADVICE MADV_DONTNEED
+#elif defined(MADV_FREE)
+#  define PURGE_ADVICE MADV_FREE
+#endif
+
+size_t wee__backend_purge(char *from, char *to)
+{
+#ifdef PURGE_ADVICE
+    long page = sysconf(_SC_PAGESIZE);
+
+    if (page <= 0)
+        page = (long)WEE_PAGE_BYTES;
+    from = (char *)(((uintptr_t)from + (uintptr_t)page - 1) & ~(uintptr_t)(page - 1));
+    to = (char *)((uintptr_t)to & ~(uintptr_t)(page - 1));
+    if (from < to && madvise(from, (size_t)(to - from), PURGE_ADVICE) == 0)
+        return (size_t)(to - from);
+#else
+    (void)from;
+    (void)to;
+#endif
+    return 0;
 }
 
 #if WEE_THREAD_CACHE

@@ -39,6 +39,38 @@ void *wee__backend_grow(size_t bytes, void *hint, int exact)
     return p;
 }
 
+/*
+ * MEM_RESET: the pages' contents are of no more interest; Windows drops
+ * them instead of paging them out, and the pages stay committed.  A reset
+ * may not cross from one VirtualAlloc allocation to the next, and the
+ * heap joins adjacent allocations into one region: VirtualQuery says
+ * where each run of pages with the same state ends.
+ */
+size_t wee__backend_purge(char *from, char *to)
+{
+    SYSTEM_INFO info;
+    size_t page, given = 0;
+
+    GetSystemInfo(&info);
+    page = info.dwPageSize;
+    from = (char *)(((uintptr_t)from + page - 1) & ~(uintptr_t)(page - 1));
+    to = (char *)((uintptr_t)to & ~(uintptr_t)(page - 1));
+    while (from < to) {
+        MEMORY_BASIC_INFORMATION run;
+        char *end;
+
+        if (VirtualQuery(from, &run, sizeof run) == 0)
+            break;
+        end = (char *)run.BaseAddress + run.RegionSize;
+        if (end > to)
+            end = to;
+        if (VirtualAlloc(from, (size_t)(end - from), MEM_RESET, PAGE_READWRITE))
+            given += (size_t)(end - from);
+        from = end;
+    }
+    return given;
+}
+
 #if WEE_ALLOC_THREADS
 _Static_assert(sizeof(SRWLOCK) == sizeof(wee__lock_t), "wee__lock_t holds an SRWLOCK");
 

@@ -64,6 +64,21 @@
 WEE_INTERNAL void *wee__backend_grow(size_t bytes, void *hint, int exact);
 
 /*
+ * wee__backend_purge - the heap needs nothing in the whole pages of
+ * [from, to): let the system take their physical memory back.  They stay
+ * the heap's, readable and writable, but what they held is lost (Linux
+ * gives zero pages at the next touch).  Returns the bytes of the pages
+ * given back, 0 when none (a range without a whole page, or a call the
+ * system refused).  Only backends whose memory the system can take back
+ * have it: the static array and wasm's linear memory are the program's
+ * for good.  Called with the heap's lock held; needs no other.
+ */
+#define WEE_BACKEND_CAN_PURGE (WEE_ALLOC_BACKEND_MMAP || WEE_ALLOC_BACKEND_VIRTUALALLOC)
+#if WEE_BACKEND_CAN_PURGE
+WEE_INTERNAL size_t wee__backend_purge(char *from, char *to);
+#endif
+
+/*
  * Per-thread caches of small blocks (thread-cache.c) need to run code when
  * a thread exits, which only the mmap backend (POSIX threads) provides.
  * They are left out where the extra assertions or valgrind must see every

@@ -410,6 +410,22 @@ int wee__main_grow(struct wee_heap *heap, size_t size, size_t align)
     return 0;
 }
 
+#if WEE_BACKEND_CAN_PURGE
+size_t wee__main_trim(struct wee_heap *heap)
+{
+    size_t given = 0;
+    unsigned b;
+
+    for (b = 0; b < BIN_COUNT; b++) {
+        struct free_cell *fc;
+        for (fc = heap->bins[b]; fc; fc = fc->next_free)
+            given += wee__backend_purge(poison_start(&fc->header),
+                                        (char *)cell_next(&fc->header));
+    }
+    return given;
+}
+#endif
+
 /* ---- checks and statistics ---- */
 
 int wee__heap_owns(const struct wee_heap *heap, const struct cell *c)

@@ -342,6 +342,13 @@ WEE_INTERNAL void wee__main_shrink(struct wee_heap *heap, struct cell *c, size_t
 WEE_INTERNAL int wee__main_grow_in_place(struct wee_heap *heap, struct cell *c,
                                          size_t size);
 
+#if WEE_BACKEND_CAN_PURGE
+/* Give the whole pages inside every free cell on the main list back to
+ * the system (wee__backend_purge), its header and links excepted; the
+ * bytes given back. */
+WEE_INTERNAL size_t wee__main_trim(struct wee_heap *heap);
+#endif
+
 /* Is c a cell header of this heap?  Walks the regions and cells up to c:
  * O(cells); used by the extra assertions only. */
 WEE_INTERNAL int wee__heap_owns(const struct wee_heap *heap, const struct cell *c);

@@ -355,6 +355,32 @@ static int heap_check(struct wee_heap *heap, void **where)
     return result;
 }
 
+/*
+ * Give the physical pages of free memory back to the system.  The size
+ * classes and this thread's cache are emptied into the main list first,
+ * so that their cells merge with their free neighbours and whole pages
+ * appear.  Not with extra assertions: freed memory must keep its poison.
+ */
+static size_t heap_trim(struct wee_heap *heap, const char *func)
+{
+    size_t given = 0;
+
+#if WEE_BACKEND_CAN_PURGE
+    if (WEE_ALLOC_EXTRA_ASSERTIONS || heap->in_buffer)
+        return 0;
+    lock(heap, func);
+    if (heap == &default_heap)
+        wee__tcache_flush_mine(heap);
+    wee__class_flush(heap);
+    given = wee__main_trim(heap);
+    unlock(heap, func);
+#else
+    (void)heap;
+    (void)func;
+#endif
+    return given;
+}
+
 /* ---- the default heap ---- */
 
 void *wee_malloc(size_t size)
@@ -434,6 +460,11 @@ void wee_stats(struct wee_stats *out)
 int wee_check(void)
 {
     return heap_check(&default_heap, NULL);
+}
+
+size_t wee_trim(void)
+{
+    return heap_trim(&default_heap, "wee_trim");
 }
 
 const char *wee_check_describe(int code)
@@ -552,6 +583,11 @@ void wee_heap_stats(wee_heap *heap, struct wee_stats *out)
 int wee_heap_check(wee_heap *heap, void **where)
 {
     return heap_check(heap_or_default(heap), where);
+}
+
+size_t wee_heap_trim(wee_heap *heap)
+{
+    return heap_trim(heap_or_default(heap), "wee_heap_trim");
 }
 
 int wee_heap_walk(wee_heap *heap, wee_walk_fn visit, void *arg)

@@ -12,6 +12,7 @@
 #include <sched.h>
 #include <stdint.h>
 #include <stdlib.h>
+#include <string.h>
 
 #include "backend.h"
 #include "fatal-message.h"
@@ -68,6 +69,20 @@ void *wee__backend_grow(size_t bytes, void *hint, int exact)
     arena_used += gap + bytes;
     granted += bytes;
     return p;
+}
+
+/* "Giving back" a page here scribbles over it, as a system may hand back
+ * any contents: a trim that reached into a header, a free block's links
+ * or a live block would show. */
+size_t wee__backend_purge(char *from, char *to)
+{
+    uintptr_t start = ((uintptr_t)from + 4095) & ~(uintptr_t)4095;
+    uintptr_t end = (uintptr_t)to & ~(uintptr_t)4095;
+
+    if (start >= end)
+        return 0;
+    memset((void *)start, 0xdb, (size_t)(end - start));
+    return (size_t)(end - start);
 }
 
 #if WEE_THREAD_CACHE

@@ -21,6 +21,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 #include <sys/resource.h>
 #include <sys/types.h>
 #include <sys/wait.h>
@@ -33,6 +34,12 @@
 #define TEST_MIN_ALIGN  (_Alignof(max_align_t) > 2 * sizeof(void *) \
                          ? _Alignof(max_align_t) : 2 * sizeof(void *))
 #define TEST_HEADER     (2 * sizeof(void *))
+
+/* Does wee_trim give pages back in this build (wee_alloc.h: the mmap and
+ * VirtualAlloc backends, without extra assertions)? */
+#define TEST_TRIM_GIVES_BACK \
+    ((WEE_ALLOC_BACKEND_MMAP || WEE_ALLOC_BACKEND_VIRTUALALLOC) \
+     && !WEE_ALLOC_EXTRA_ASSERTIONS)
 
 /* A value errno never takes, to see whether a call touched errno. */
 #define ERRNO_SENTINEL  4242
@@ -47,6 +54,24 @@ static TEST_UNUSED int
 is_aligned(const void *p, size_t alignment)
 {
     return ((uintptr_t)p & (alignment - 1)) == 0;
+}
+
+/* The bytes of the pages of [p, p + n) that are in memory (mincore). */
+static TEST_UNUSED size_t
+resident_bytes(const void *p, size_t n)
+{
+    size_t page = (size_t)sysconf(_SC_PAGESIZE), i, pages, resident = 0;
+    uintptr_t start = (uintptr_t)p & ~(uintptr_t)(page - 1);
+    unsigned char *in_core;
+
+    pages = ((uintptr_t)p + n - start + page - 1) / page;
+    in_core = malloc(pages);
+    ck_assert_ptr_nonnull(in_core);
+    ck_assert_int_eq(mincore((void *)start, pages * page, in_core), 0);
+    for (i = 0; i < pages; i++)
+        resident += (in_core[i] & 1) ? page : 0;
+    free(in_core);
+    return resident;
 }
 
 static TEST_UNUSED struct wee_stats

@@ -9,6 +9,7 @@
  */
 #if !defined(_GNU_SOURCE) && !defined(_XOPEN_SOURCE)
 #  define _XOPEN_SOURCE 700 /* fork, pipe, setrlimit */
+#  define _DEFAULT_SOURCE 1 /* mincore (check-helpers.h) */
 #endif
 
 #include <errno.h>
@@ -1177,6 +1178,92 @@ START_TEST(test_stats_failed_requests_counts_exhaustion)
 }
 END_TEST
 
+/* ------------------------------------------------------------------ trim */
+
+START_TEST(test_trim_gives_the_pages_of_a_freed_block_back)
+{
+    size_t n = scale_to_backend(4, 16 << 20) << 20;
+    size_t page = (size_t)sysconf(_SC_PAGESIZE), given;
+    unsigned char *before = wee_malloc(100), *big = wee_malloc(n);
+    unsigned char *after = wee_malloc(100);
+
+    ck_assert(before && big && after);
+    pattern_fill(before, 100, 1);
+    pattern_fill(after, 100, 2);
+    memset(big, 0x5a, n);
+    wee_free(big);
+    given = wee_trim();
+    if (TEST_TRIM_GIVES_BACK) {
+        /* All but the page that holds the free block's links, and the
+         * part of a page before its neighbour. */
+        ck_assert_uint_ge(given, n - 2 * page);
+        ck_assert_uint_eq(resident_bytes(big + page, n - 2 * page), 0);
+    } else {
+        ck_assert_uint_eq(given, 0);
+    }
+    ck_assert_int_eq(wee_check(), WEE_CHECK_OK);
+    ck_assert_uint_eq(pattern_mismatch(before, 100, 1), 100);
+    ck_assert_uint_eq(pattern_mismatch(after, 100, 2), 100);
+    /* The pages are the heap's still, and serve the next request. */
+    big = wee_malloc(n);
+    ck_assert_ptr_nonnull(big);
+    pattern_fill(big, n, 3);
+    ck_assert_uint_eq(pattern_mismatch(big, n, 3), n);
+    ck_assert_int_eq(wee_check(), WEE_CHECK_OK);
+    wee_free(big);
+    wee_free(before);
+    wee_free(after);
+}
+END_TEST
+
+START_TEST(test_trim_keeps_every_live_block)
+{
+    enum { N = 600 };
+    unsigned char *p[N] = { 0 };
+    size_t n[N] = { 0 }, i, round;
+    struct prng r;
+    struct wee_stats s;
+
+    prng_seed(&r, 77);
+    for (round = 0; round < 6; round++) {
+        for (i = 0; i < N; i++) {
+            if (p[i] && prng_below(&r, 2)) {
+                ck_assert_uint_eq(pattern_mismatch(p[i], n[i], i), n[i]);
+                wee_free(p[i]);
+                p[i] = NULL;
+            } else if (!p[i]) {
+                n[i] = prng_below(&r, 8) == 0 ? prng_range(&r, 4096, 200000)
+                                              : prng_range(&r, 0, 600);
+                p[i] = wee_malloc(n[i]);
+                ck_assert_ptr_nonnull(p[i]);
+                pattern_fill(p[i], n[i], i);
+            }
+        }
+        wee_trim();
+        ck_assert_int_eq(wee_check(), WEE_CHECK_OK);
+        for (i = 0; i < N; i++)
+            if (p[i])
+                ck_assert_msg(pattern_mismatch(p[i], n[i], i) == n[i],
+                              "block %zu changed by wee_trim in round %zu", i, round);
+    }
+    for (i = 0; i < N; i++)
+        wee_free(p[i]);
+    /* Everything free: wee_trim empties the size classes and this
+     * thread's cache into the main list, where all of it merges. */
+    if (TEST_TRIM_GIVES_BACK) {
+        ck_assert_uint_gt(wee_trim(), 0);
+        /* One free cell per region (a few at most); without the
+         * emptying, hundreds of small ones. */
+        ck_assert_uint_le(stats_now().free_cells, 8);
+    } else {
+        ck_assert_uint_eq(wee_trim(), 0);
+    }
+    s = stats_now();
+    ck_assert_uint_eq(s.in_use_bytes, 0);
+    ck_assert_int_eq(wee_check(), WEE_CHECK_OK);
+}
+END_TEST
+
 /* ----------------------------------------------------------------- check */
 
 START_TEST(test_check_ok_on_fresh_heap)
@@ -1914,6 +2001,10 @@ main(void)
     tcase_add_test(tc, test_stats_free_cells_and_largest_are_consistent);
     tcase_add_test(tc, test_stats_largest_free_cell_follows_a_big_free);
     tcase_add_test(tc, test_stats_failed_requests_counts_exhaustion);
+
+    tc = tcase(s, "trim");
+    tcase_add_test(tc, test_trim_gives_the_pages_of_a_freed_block_back);
+    tcase_add_test(tc, test_trim_keeps_every_live_block);
 
     tc = tcase(s, "check");
     tcase_add_test(tc, test_check_ok_after_operations);

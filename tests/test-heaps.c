@@ -92,6 +92,41 @@ START_TEST(test_heap_in_lives_inside_its_buffer)
 }
 END_TEST
 
+START_TEST(test_heap_trim_gives_back_only_what_the_backend_gave)
+{
+    enum { BIG = 512 << 10 };
+    wee_heap *in = wee_heap_in(arena, sizeof arena), *fed = wee_heap_new();
+    unsigned char *a, *b;
+    size_t page = (size_t)sysconf(_SC_PAGESIZE);
+
+    ck_assert(in && fed);
+    a = wee_heap_malloc(in, BIG);
+    b = wee_heap_malloc(fed, 4 * BIG);
+    ck_assert(a && b);
+    memset(a, 0x33, BIG);
+    memset(b, 0x44, 4 * BIG);
+    wee_heap_free(in, a);
+    wee_heap_free(fed, b);
+    /* The buffer is the caller's: its pages stay as they are. */
+    ck_assert_uint_eq(wee_heap_trim(in), 0);
+    ck_assert_uint_ge(resident_bytes(a + page, BIG - 2 * page), BIG - 2 * page);
+    ck_assert_int_eq(wee_heap_check(in, NULL), WEE_CHECK_OK);
+    if (TEST_TRIM_GIVES_BACK) {
+        ck_assert_uint_ge(wee_heap_trim(fed), 4 * BIG - 2 * page);
+        ck_assert_uint_eq(resident_bytes(b + page, 4 * BIG - 2 * page), 0);
+    } else {
+        ck_assert_uint_eq(wee_heap_trim(fed), 0);
+    }
+    ck_assert_int_eq(wee_heap_check(fed, NULL), WEE_CHECK_OK);
+    /* Both serve the same requests again. */
+    ck_assert_ptr_eq(wee_heap_malloc(in, BIG), a);
+    b = wee_heap_malloc(fed, 4 * BIG);
+    ck_assert_ptr_nonnull(b);
+    memset(b, 0x55, 4 * BIG);
+    ck_assert_int_eq(wee_heap_check(fed, NULL), WEE_CHECK_OK);
+}
+END_TEST
+
 START_TEST(test_heap_in_exhaustion_fails_enomem_and_memory_is_reusable)
 {
     wee_heap *heap = wee_heap_in(arena, 64 * 1024);
@@ -498,6 +533,7 @@ static Suite *heaps_suite(SRunner *sr)
     tcase_add_test(tc, test_heap_new_grows_past_its_first_unit);
     tcase_add_test(tc, test_null_heap_means_the_default_heap);
     tcase_add_test(tc, test_heap_in_lives_inside_its_buffer);
+    tcase_add_test(tc, test_heap_trim_gives_back_only_what_the_backend_gave);
     tcase_add_test(tc, test_heap_in_exhaustion_fails_enomem_and_memory_is_reusable);
     tcase_add_test(tc, test_heap_in_rejects_small_or_null_buffers_with_einval);
     tcase_add_test(tc, test_heap_in_counts_its_size_from_the_aligned_start);

@@ -23,7 +23,11 @@
  *   - wee_check() returns 0;
  *   - wee_stats().in_use_bytes equals the sum of the live blocks' usable
  *     sizes (the header promises exactly that).
- * At the end of each seed every block is freed and in_use_bytes is 0.
+ * Every TRIM_EVERY operations wee_trim() gives the pages of free memory
+ * back to the system, and the checks go on as before: no live block may
+ * notice.  At the end of each seed every block is freed and in_use_bytes
+ * is 0, and wee_trim() gives pages back where the backend can (mmap,
+ * VirtualAlloc; not with extra assertions), and nothing elsewhere.
  *
  * Usage:  test-random              run every built-in seed
  *         test-random SEED [OPS]   re-run one seed (printed on failure)
@@ -63,6 +67,10 @@
 #endif
 
 #define CHECK_EVERY     1000ul
+#define TRIM_EVERY      7000ul
+/* Does wee_trim give pages back here (wee_alloc.h)? */
+#define TRIM_GIVES_BACK ((WEE_ALLOC_BACKEND_MMAP || WEE_ALLOC_BACKEND_VIRTUALALLOC) \
+                         && !WEE_ALLOC_EXTRA_ASSERTIONS)
 #define KIB ((size_t)1024)
 #define MIB ((size_t)1024 * 1024)
 
@@ -473,7 +481,7 @@ static void run_seed(unsigned long seed, unsigned long ops)
 {
     static const size_t free_rates[] = { 200, 350, 500, 650 };
     size_t free_rate = free_rates[0], phase_left = 0, max_live = 0;
-    size_t peak_live_bytes = 0;
+    size_t peak_live_bytes = 0, given;
     struct wee_stats st;
 
     current_seed = seed;
@@ -516,6 +524,10 @@ static void run_seed(unsigned long seed, unsigned long ops)
             peak_live_bytes = live_bytes;
         if ((current_op + 1) % CHECK_EVERY == 0)
             check_heap("periodic check");
+        if ((current_op + 1) % TRIM_EVERY == 0) {
+            wee_trim();
+            check_heap("after wee_trim");
+        }
     }
 
     /* The end: verify everything, free everything, the heap is empty. */
@@ -535,9 +547,17 @@ static void run_seed(unsigned long seed, unsigned long ops)
     if (st.in_use_bytes != 0)
         fail("in_use_bytes is %lu after freeing everything",
              (unsigned long)st.in_use_bytes);
+    /* The whole heap is free: every page but those holding a free
+     * block's links can go. */
+    given = wee_trim();
+    check_heap("at the end, after wee_trim");
+    if (TRIM_GIVES_BACK ? given == 0 : given != 0)
+        fail("wee_trim() gave back %lu bytes of a free heap of %lu",
+             (unsigned long)given, (unsigned long)st.backend_bytes);
     printf("test-random: seed %lu passed: max %lu live blocks, peak %lu live "
-           "bytes, %lu backend bytes so far\n", seed, (unsigned long)max_live,
-           (unsigned long)peak_live_bytes, (unsigned long)st.backend_bytes);
+           "bytes, %lu backend bytes so far, %lu given back by wee_trim\n", seed,
+           (unsigned long)max_live, (unsigned long)peak_live_bytes,
+           (unsigned long)st.backend_bytes, (unsigned long)given);
     fflush(stdout);
 }
 

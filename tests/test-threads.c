@@ -14,6 +14,7 @@
  */
 #if !defined(_GNU_SOURCE) && !defined(_XOPEN_SOURCE)
 #  define _XOPEN_SOURCE 700 /* nanosleep */
+#  define _DEFAULT_SOURCE 1 /* mincore (check-helpers.h) */
 #endif
 
 #include <errno.h>
