@@ -13,7 +13,7 @@
  *   before libc (`cc ... $(pkg-config --libs wee_alloc_malloc)`), makes every
  *   call in the process, those inside libc and ld.so included, come here.
  *   A static link takes these definitions instead of libc.a's malloc.o.
- *   Exported: exactly the thirteen functions of lib/malloc.c
+ *   Exported: exactly the fourteen functions of lib/malloc.c
  *   (lib/malloc.sym).
  *
  * Pointers the heap did not allocate
@@ -40,8 +40,8 @@
  *   - What is not covered: loading this library with dlopen() has no
  *     effect (libc's malloc was bound first, and stays); a program calling
  *     glibc's internal __libc_malloc directly gets glibc's heap, and must
- *     not pass that memory to free(); mallopt, malloc_trim, mallinfo and
- *     malloc_stats still act on glibc's (empty) heap.
+ *     not pass that memory to free(); mallopt, mallinfo and malloc_stats
+ *     still act on glibc's (empty) heap.  malloc_trim is ours (wee_trim).
  *
  * fork
  *   A constructor registers pthread_atfork handlers (glibc keeps the first
@@ -58,7 +58,7 @@
  *   At exit (a destructor, so after the program's atexit handlers) the
  *   process writes two lines to standard error:
  *     wee_alloc_malloc[PID]: os_bytes=N peak_in_use_bytes=N in_use_bytes=N failed_requests=N
- *     wee_alloc_malloc[PID]: malloc=N free=N calloc=N ... free_aligned_sized=N
+ *     wee_alloc_malloc[PID]: malloc=N free=N calloc=N ... malloc_trim=N
  *   with one write(2), formatted in a buffer on the stack: no stdio, no
  *   allocation.  They go to a close-on-exec copy of stderr made by the
  *   constructor (programs such as coreutils close stderr at exit); that
@@ -103,7 +103,7 @@
 static const char *const function_names[F_COUNT] = {
     "malloc", "free", "calloc", "realloc", "reallocarray", "aligned_alloc",
     "posix_memalign", "memalign", "valloc", "pvalloc", "malloc_usable_size",
-    "free_sized", "free_aligned_sized"
+    "free_sized", "free_aligned_sized", "malloc_trim"
 };
 
 /* The call counters of malloc.h's count(). */
@@ -117,7 +117,7 @@ static int stats_fd = STDERR_FILENO;
 
 /* A line being built on the stack: no stdio, no allocation. */
 struct line {
-    char text[512];
+    char text[1024];
     size_t len;
 };
 

@@ -10,9 +10,9 @@
  * How it replaces malloc
  *   - ELF (Linux): by symbol interposition, with LD_PRELOAD or by linking
  *     the library before libc; lib/malloc-elf.c tells the whole story.
- *     Exported: exactly the thirteen functions below (lib/malloc.sym).
+ *     Exported: exactly the fourteen functions below (lib/malloc.sym).
  *   - wasm32 without a C library (wasm32-unknown-none): there is no other
- *     malloc.  The library is a static archive that defines the thirteen
+ *     malloc.  The library is a static archive that defines the fourteen
  *     functions (and holds the whole wee_alloc core); linking it gives a C
  *     program malloc & co. with nothing else.  It imports nothing from the
  *     host: memory.grow is an instruction (tests/test-malloc-wasm-imports.sh
@@ -56,6 +56,12 @@
  *   - free preserves errno; free_sized and free_aligned_sized (C23) are
  *     free, and with extra assertions check that the size (and alignment)
  *     can be the block's.
+ *   - malloc_trim (glibc's, newlib's) is wee_trim: it lets the system take
+ *     the pages under free memory and returns 1 when it gave any back,
+ *     else 0 (always with the static and wasm backends, whose memory
+ *     cannot go back).  `pad`, the room glibc keeps at the top of its
+ *     heap, has nothing to apply to: wee_trim keeps no block's memory
+ *     and moves none.
  */
 #include "config.h"
 
@@ -93,6 +99,7 @@ WEE_MALLOC_API void *pvalloc(size_t size);
 WEE_MALLOC_API size_t malloc_usable_size(void *ptr);
 WEE_MALLOC_API void free_sized(void *ptr, size_t size);
 WEE_MALLOC_API void free_aligned_sized(void *ptr, size_t alignment, size_t size);
+WEE_MALLOC_API int malloc_trim(size_t pad);
 
 /*
  * The alignment of every pointer: what C11 asks of malloc, max_align_t's,
@@ -225,6 +232,13 @@ void free_aligned_sized(void *ptr, size_t alignment, size_t size)
                 && ((uintptr_t)ptr & (alignment - 1)) != 0)))
         wee__fatal("free_aligned_sized", "size or alignment not the block's", ptr);
     wee_free(ptr);
+}
+
+int malloc_trim(size_t pad)
+{
+    (void)pad;
+    count(F_MALLOC_TRIM);
+    return wee_trim() != 0;
 }
 
 #if defined(__wasi__)

@@ -1,9 +1,9 @@
 /* SPDX-License-Identifier: MPL-2.0 */
 /*
- * malloc.h - what lib/malloc.c (the thirteen allocation functions, the
+ * malloc.h - what lib/malloc.c (the fourteen allocation functions, the
  * same on every host) asks of the host part of libwee_alloc_malloc.
  *
- *   lib/malloc.c       malloc, free, ... free_aligned_sized: semantics,
+ *   lib/malloc.c       malloc, free, ... malloc_trim: semantics,
  *                      argument checks, errno; built on every host
  *   lib/malloc-elf.c   ELF hosts: WEE_ALLOC_STATS, the fork handlers, the
  *                      page size from sysconf (constructor, destructor)
@@ -24,7 +24,7 @@
 enum malloc_function {
     F_MALLOC, F_FREE, F_CALLOC, F_REALLOC, F_REALLOCARRAY, F_ALIGNED_ALLOC,
     F_POSIX_MEMALIGN, F_MEMALIGN, F_VALLOC, F_PVALLOC, F_MALLOC_USABLE_SIZE,
-    F_FREE_SIZED, F_FREE_ALIGNED_SIZED, F_COUNT
+    F_FREE_SIZED, F_FREE_ALIGNED_SIZED, F_MALLOC_TRIM, F_COUNT
 };
 
 #if WEE_MALLOC_ELF

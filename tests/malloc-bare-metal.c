@@ -59,6 +59,9 @@ size_t malloc_usable_size(void *ptr);
 
 #if !WEE_TEST_NO_ALLOCATION_CALLS
 static void *(*volatile f_malloc)(size_t) = malloc;
+/* Defined by libwee_alloc_malloc, so that a program calling it links
+ * without the C library's allocator. */
+int malloc_trim(size_t pad);
 #endif
 
 #if WEE_TEST_REENTRANT
@@ -170,6 +173,7 @@ int main(void)
 #endif
     errno = 0;
     expect(f_malloc(SIZE_MAX) == NULL && errno == ENOMEM, "malloc(SIZE_MAX): errno ENOMEM");
+    expect(malloc_trim(0) == 0, "malloc_trim(0): the static array cannot go back");
 #endif
 
     expect(wee_check() == WEE_CHECK_OK, "wee_check");

@@ -54,6 +54,7 @@ static void *(*volatile f_memalign)(size_t, size_t) = memalign;
 static void *(*volatile f_valloc)(size_t) = valloc;
 static void *(*volatile f_pvalloc)(size_t) = pvalloc;
 static size_t (*volatile f_malloc_usable_size)(void *) = malloc_usable_size;
+static int (*volatile f_malloc_trim)(size_t) = malloc_trim;
 
 static int failures;
 
@@ -398,6 +399,57 @@ static void check_free_and_usable_size(void)
     printf("malloc_usable_size(NULL): %zu errno=%s\n", n, errno_name(errno));
 }
 
+/* The bytes of the pages of [p, p + n) in memory; an unmapped page is
+ * not in memory. */
+static size_t resident_bytes(const unsigned char *p, size_t n)
+{
+    size_t page = (size_t)sysconf(_SC_PAGESIZE), i, pages, resident = 0;
+    uintptr_t start = (uintptr_t)p & ~(uintptr_t)(page - 1);
+    unsigned char in_core[64];
+
+    pages = ((uintptr_t)p + n - start + page - 1) / page;
+    for (i = 0; i < pages; i++) {
+        in_core[0] = 0;
+        if (mincore((void *)(start + i * page), page, in_core) == 0 && (in_core[0] & 1))
+            resident += page;
+    }
+    return resident;
+}
+
+/* malloc_trim: blocks below glibc's mmap threshold, freed in the middle
+ * of the heap (a block still in use after them), stay the allocator's;
+ * malloc_trim(0) gives their pages back, all but the first and last of
+ * each, where the free block's own bookkeeping may sit. */
+static void check_trim(void)
+{
+    enum { N = 64, SIZE = 100000 };
+    unsigned char *blocks[N], *fence;
+    size_t page = (size_t)sysconf(_SC_PAGESIZE), i, before = 0, after = 0;
+    int rc;
+
+    for (i = 0; i < N; i++) {
+        blocks[i] = f_malloc(SIZE);
+        if (!blocks[i]) {
+            fail("malloc_trim", "could not allocate the blocks to free");
+            return;
+        }
+        memset(blocks[i], 0x5a, SIZE);
+    }
+    fence = f_malloc(100);
+    for (i = 0; i < N; i++) {
+        before += resident_bytes(blocks[i] + page, SIZE - 2 * page);
+        f_free(blocks[i]);
+    }
+    /* errno is not compared: glibc's malloc_trim may leave ENOMEM there. */
+    rc = f_malloc_trim(0);
+    for (i = 0; i < N; i++)
+        after += resident_bytes(blocks[i] + page, SIZE - 2 * page);
+    printf("malloc_trim(0) after freeing %d blocks of %d bytes: %d, "
+           "their pages in memory before: %s, after: %s\n", N, SIZE, rc,
+           before ? "yes" : "none", after ? "some" : "none");
+    f_free(fence);
+}
+
 /* free_sized and free_aligned_sized (C23): glibc 2.36 does not have them,
  * so they are looked up at run time.  They must release the block. */
 static void check_c23(void)
@@ -447,6 +499,7 @@ int main(int argc, char **argv)
     check_posix_memalign();
     check_page_aligned();
     check_free_and_usable_size();
+    check_trim();
     if (argc > 1 && strcmp(argv[1], "--c23") == 0)
         check_c23();
     if (failures)

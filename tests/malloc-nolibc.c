@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: MPL-2.0 */
 /*
  * malloc-nolibc - libwee_alloc_malloc on wasm32 with no C library: every
- * one of the thirteen functions, with good and bad inputs, behaves as
+ * one of the fourteen functions, with good and bad inputs, behaves as
  * lib/malloc.c says (glibc's semantics, which tests/test-malloc-glibc.sh
  * checks natively), with the error number in wee_errno.  Run by
  * tests/run-wasm.mjs under node; the module exports wee_test_main.
@@ -41,6 +41,7 @@ void *pvalloc(size_t size);
 size_t malloc_usable_size(void *ptr);
 void free_sized(void *ptr, size_t size);
 void free_aligned_sized(void *ptr, size_t alignment, size_t size);
+int malloc_trim(size_t pad);
 
 static void *(*volatile f_malloc)(size_t) = malloc;
 static void (*volatile f_free)(void *) = free;
@@ -55,6 +56,7 @@ static void *(*volatile f_pvalloc)(size_t) = pvalloc;
 static size_t (*volatile f_malloc_usable_size)(void *) = malloc_usable_size;
 static void (*volatile f_free_sized)(void *, size_t) = free_sized;
 static void (*volatile f_free_aligned_sized)(void *, size_t, size_t) = free_aligned_sized;
+static int (*volatile f_malloc_trim)(size_t) = malloc_trim;
 
 #define MIN_ALIGN   _Alignof(max_align_t)
 #define WASM_PAGE   ((size_t)65536)
@@ -332,11 +334,36 @@ static void check_usable_and_sized_frees(void)
     f_free_aligned_sized(NULL, 64, 0);
 }
 
+/* malloc_trim: wasm memory never shrinks, so nothing goes back (0), and
+ * a block that lives through it keeps its contents. */
+static void check_trim(void)
+{
+    unsigned char *keep = f_malloc(1000), *gone = f_malloc(300000);
+    size_t i;
+    int rc;
+
+    if (!keep || !gone) {
+        fail("malloc_trim", "could not allocate its blocks", 0);
+        return;
+    }
+    for (i = 0; i < 1000; i++)
+        keep[i] = (unsigned char)i;
+    f_free(gone);
+    rc = f_malloc_trim(0);
+    if (rc != 0)
+        fail("malloc_trim(0)", "returned, on wasm32,", (uint64_t)rc);
+    for (i = 0; i < 1000 && keep[i] == (unsigned char)i; i++)
+        ;
+    if (i != 1000)
+        fail("malloc_trim(0)", "changed a live block at byte", i);
+    f_free(keep);
+}
+
 EXPORT(wee_test_main) int wee_test_main(void);
 
 int wee_test_main(void)
 {
-    static const char ok[] = "malloc-nolibc: all thirteen functions behave\n";
+    static const char ok[] = "malloc-nolibc: all fourteen functions behave\n";
 
     check_malloc_free();
     check_calloc();
@@ -345,6 +372,7 @@ int wee_test_main(void)
     check_posix_memalign();
     check_page_aligned();
     check_usable_and_sized_frees();
+    check_trim();
     /* Everything was freed, and the heap is sound. */
     if (in_use() != 0)
         fail("at the end", "in_use_bytes", in_use());

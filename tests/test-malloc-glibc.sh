@@ -4,7 +4,8 @@
 # Every allocation function with good and bad inputs (tests/malloc-glibc.c)
 # behaves the same on glibc's allocator and with libwee_alloc_malloc
 # preloaded: NULL or not, errno, return codes; and both keep the
-# alignment, size, zeroing and contents guarantees.  Then the C23
+# alignment, size, zeroing and contents guarantees, and malloc_trim gives
+# the pages of freed blocks back on both.  Then the C23
 # functions glibc 2.36 lacks, free_sized and free_aligned_sized, which the
 # library adds.
 
@@ -25,6 +26,11 @@ run_preloaded glibc "$prog"
 same_output glibc
 check_stats glibc
 echo "$(grep -c ': NULL' "$tmp/glibc.plain.out") calls fail, $(grep -c ': ok' "$tmp/glibc.plain.out") succeed, the same way on both"
+grep -q '^malloc_trim(0) .*: 1, their pages in memory before: yes, after: none$' \
+    "$tmp/glibc.wee.out" ||
+    fail "malloc_trim did not give the freed blocks' pages back: $(grep '^malloc_trim' "$tmp/glibc.wee.out")"
+[ "$(stat_value glibc malloc_trim)" -ge 1 ] || fail "malloc_trim was not wee_alloc's"
+echo "malloc_trim: served by wee_alloc, which gave the pages of freed blocks back as glibc does"
 
 run_preloaded c23 "$prog" --c23
 grep -q 'free_sized, free_aligned_sized: 1000 blocks each released' "$tmp/c23.wee.out" ||

@@ -4,7 +4,7 @@
 # libwee_alloc_malloc for wasm32 with no C library needs nothing from the
 # host: memory.grow is an instruction, not an import.
 #   1. Every member of the archive, linked into one module that exports
-#      the thirteen functions (wasm-ld fails if one is missing), gives a
+#      the fourteen functions (wasm-ld fails if one is missing), gives a
 #      module with no import section at all.
 #   2. examples/wordfreq, linked with the library, imports exactly what
 #      the example itself declares: env.wee_test_write, from the runner.
@@ -33,7 +33,7 @@ status=0
 set --
 for name in malloc free calloc realloc reallocarray aligned_alloc \
     posix_memalign memalign valloc pvalloc malloc_usable_size free_sized \
-    free_aligned_sized
+    free_aligned_sized malloc_trim
 do
     set -- "$@" "-Wl,--export=$name"
 done
@@ -41,7 +41,7 @@ done
 if ! ${WEE_CC:-clang} ${WEE_CFLAGS-} ${WEE_LDFLAGS-} \
         -Wl,--whole-archive "$archive" -Wl,--no-whole-archive "$@" \
         -o "$tmp.wasm"; then
-    echo "FAIL: cannot link a module of the whole $archive exporting the thirteen functions"
+    echo "FAIL: cannot link a module of the whole $archive exporting the fourteen functions"
     exit 1
 fi
 if ! imports=$(sh "$srcdir/tests/wasm-imports.sh" "$tmp.wasm"); then
@@ -53,7 +53,7 @@ if [ -n "$imports" ]; then
     printf '  %s\n' "$imports"
     status=1
 else
-    echo "PASS: the whole library, thirteen functions exported, imports nothing"
+    echo "PASS: the whole library, fourteen functions exported, imports nothing"
 fi
 
 # 2. The example.
