@@ -1180,41 +1180,67 @@ END_TEST
 
 /* ------------------------------------------------------------------ trim */
 
-START_TEST(test_trim_gives_the_pages_of_a_freed_block_back)
-{
-    size_t n = scale_to_backend(4, 16 << 20) << 20;
-    size_t page = (size_t)sysconf(_SC_PAGESIZE), given;
-    unsigned char *before = wee_malloc(100), *big = wee_malloc(n);
-    unsigned char *after = wee_malloc(100);
+/* Blocks of 100 000 bytes: below the 128 KiB above which a free gives
+ * a block's pages back by itself (test-heaps tests that). */
+#define TRIM_BLOCK 100000
 
-    ck_assert(before && big && after);
+START_TEST(test_trim_gives_the_pages_of_freed_blocks_back)
+{
+    enum { N = 40 };
+    size_t page = (size_t)sysconf(_SC_PAGESIZE), given, kept = 0, i;
+    unsigned char *before = wee_malloc(100), *blocks[N], *after;
+
+    for (i = 0; i < N; i++) {
+        blocks[i] = wee_malloc(TRIM_BLOCK);
+        ck_assert_ptr_nonnull(blocks[i]);
+        memset(blocks[i], 0x5a, TRIM_BLOCK);
+    }
+    after = wee_malloc(100);
+    ck_assert(before && after);
     pattern_fill(before, 100, 1);
     pattern_fill(after, 100, 2);
-    memset(big, 0x5a, n);
-    wee_free(big);
+    for (i = 0; i < N; i++)
+        wee_free(blocks[i]);
+    /* Freed, they merge into one free block, whose pages stay... */
+    for (i = 0; i < N; i++)
+        kept += resident_bytes(blocks[i] + page, TRIM_BLOCK - 2 * page);
+    ck_assert_uint_ge(kept, N * (TRIM_BLOCK - 2 * page));
     given = wee_trim();
     if (TEST_TRIM_GIVES_BACK) {
-        /* All but the page that holds the free block's links, and the
-         * part of a page before its neighbour. */
-        ck_assert_uint_ge(given, n - 2 * page);
-        ck_assert_uint_eq(resident_bytes(big + page, n - 2 * page), 0);
+        /* ...until wee_trim gives them back: all but the page that holds
+         * the free block's links, and a part page before its neighbour. */
+        ck_assert_uint_ge(given, N * TRIM_BLOCK - 2 * page);
+        for (i = 0; i < N; i++)
+            ck_assert_uint_eq(resident_bytes(blocks[i] + page, TRIM_BLOCK - 2 * page), 0);
     } else {
         ck_assert_uint_eq(given, 0);
     }
     ck_assert_int_eq(wee_check(), WEE_CHECK_OK);
     ck_assert_uint_eq(pattern_mismatch(before, 100, 1), 100);
     ck_assert_uint_eq(pattern_mismatch(after, 100, 2), 100);
-    /* The pages are the heap's still, and serve the next request. */
-    big = wee_malloc(n);
-    ck_assert_ptr_nonnull(big);
-    pattern_fill(big, n, 3);
-    ck_assert_uint_eq(pattern_mismatch(big, n, 3), n);
+    /* The pages are the heap's still, and serve the next requests. */
+    for (i = 0; i < N; i++) {
+        blocks[i] = wee_malloc(TRIM_BLOCK);
+        ck_assert_ptr_nonnull(blocks[i]);
+        pattern_fill(blocks[i], TRIM_BLOCK, 3 + i);
+    }
+    for (i = 0; i < N; i++) {
+        ck_assert_uint_eq(pattern_mismatch(blocks[i], TRIM_BLOCK, 3 + i), TRIM_BLOCK);
+        wee_free(blocks[i]);
+    }
     ck_assert_int_eq(wee_check(), WEE_CHECK_OK);
-    wee_free(big);
     wee_free(before);
     wee_free(after);
 }
 END_TEST
+
+/* A wee_heap_walk visit that stops at a block in use or of a few KiB. */
+static int small_or_used_block(void *block, size_t size, int in_use, void *arg)
+{
+    (void)block;
+    (void)arg;
+    return in_use || size < 8192;
+}
 
 START_TEST(test_trim_keeps_every_live_block)
 {
@@ -1252,9 +1278,9 @@ START_TEST(test_trim_keeps_every_live_block)
      * thread's cache into the main list, where all of it merges. */
     if (TEST_TRIM_GIVES_BACK) {
         ck_assert_uint_gt(wee_trim(), 0);
-        /* One free cell per region (a few at most); without the
-         * emptying, hundreds of small ones. */
-        ck_assert_uint_le(stats_now().free_cells, 8);
+        /* Each region is one free block now; without the emptying,
+         * hundreds of small blocks would stay apart. */
+        ck_assert_int_eq(wee_heap_walk(NULL, small_or_used_block, NULL), 0);
     } else {
         ck_assert_uint_eq(wee_trim(), 0);
     }
@@ -2003,7 +2029,7 @@ main(void)
     tcase_add_test(tc, test_stats_failed_requests_counts_exhaustion);
 
     tc = tcase(s, "trim");
-    tcase_add_test(tc, test_trim_gives_the_pages_of_a_freed_block_back);
+    tcase_add_test(tc, test_trim_gives_the_pages_of_freed_blocks_back);
     tcase_add_test(tc, test_trim_keeps_every_live_block);
 
     tc = tcase(s, "check");
