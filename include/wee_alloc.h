@@ -120,8 +120,13 @@ WEE_API void *wee_realloc(void *ptr, size_t size);
  *
  * ptr NULL: no-op.  The block is merged with free neighbours at once, or
  * kept on its size class's list.  Freed memory is kept by the heap for
- * later requests; it is not returned to the operating system.
- * Complexity: O(1).
+ * later requests.  Where wee_trim can give pages back, the free of a block
+ * above 128 KiB gives back the pages inside it, as glibc does with the
+ * blocks it maps apart, unless a block at least as large has had its pages
+ * given back before (up to 32 MiB): then the heap keeps them, as glibc
+ * raises its threshold, so that freeing and allocating blocks of one size
+ * over and over costs no system calls.  Complexity: O(1), and one system
+ * call for such a large block.
  */
 WEE_API void wee_free(void *ptr);
 
@@ -204,9 +209,10 @@ WEE_API void wee_stats(struct wee_stats *out);
  * wee_trim - give the memory of the default heap's free pages back to the
  * system.
  *
- * Freed memory stays the heap's, for reuse; this lets the system take back
- * the physical pages under it: every whole page inside a free block (its
- * first words, where the heap keeps its links, excepted).  The addresses
+ * Freed memory stays the heap's, for reuse (but see wee_free for large
+ * blocks); this lets the system take back the physical pages under it:
+ * every whole page inside a free block (its first words, where the heap
+ * keeps its links, excepted).  The addresses
  * stay the heap's, so backend_bytes does not change, and the next use of
  * such a page is a page fault that brings a fresh one.  Before that, the
  * small blocks that size classes and the calling thread's cache keep for

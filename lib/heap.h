@@ -87,6 +87,10 @@ struct wee_heap {
     struct cell *classes[WEE_ALLOC_SIZE_CLASSES ? CLASS_COUNT : 1];
     size_t class_bytes;           /* bytes of cells waiting on class lists */
 
+    /* Freed blocks up to this size keep their pages (wee_alloc.c,
+     * purge_freed). */
+    size_t purge_floor;
+
     /* Accounting. */
     size_t backend_bytes;
     size_t in_use_bytes;

@@ -130,6 +130,35 @@ static struct cell *heap_alloc(struct wee_heap *heap, size_t size, size_t align)
     return c;
 }
 
+/*
+ * A large block's pages go back to the system as it is freed, as glibc
+ * gives back a block it mapped apart (above its mmap threshold, 128 KiB
+ * at first).  And as glibc raises that threshold, freed blocks up to the
+ * size of the last one given back (up to 32 MiB) keep their pages from
+ * then on: a program that frees and allocates blocks of one size over and
+ * over pays for their pages once, not each time.  Not with extra
+ * assertions, whose freed memory keeps its poison.
+ */
+#define PURGE_ON_FREE   (WEE_BACKEND_CAN_PURGE && !WEE_ALLOC_EXTRA_ASSERTIONS)
+#define PURGE_FREE_MIN  ((size_t)128 << 10)
+#define PURGE_FLOOR_MAX ((size_t)32 << 20)
+
+/* c, a cell of `size` bytes, was just released (and may have merged into
+ * the free cell before it, whose links lie before c): its pages past its
+ * own first words go back. */
+static void purge_freed(struct wee_heap *heap, struct cell *c, size_t size)
+{
+#if PURGE_ON_FREE
+    wee__backend_purge((char *)c + CELL_MIN, (char *)c + size);
+    if (size <= PURGE_FLOOR_MAX)
+        heap->purge_floor = size;
+#else
+    (void)heap;
+    (void)c;
+    (void)size;
+#endif
+}
+
 void wee__heap_free(struct wee_heap *heap, struct cell *c, int may_cache)
 {
     size_t size = cell_size(c);
@@ -139,6 +168,9 @@ void wee__heap_free(struct wee_heap *heap, struct cell *c, int may_cache)
         && wee__class_push(heap, c))
         return;
     wee__main_release(heap, c);
+    if (PURGE_ON_FREE && size > PURGE_FREE_MIN && size > heap->purge_floor
+        && !heap->in_buffer)
+        purge_freed(heap, c, size);
 }
 
 /*

@@ -94,36 +94,86 @@ END_TEST
 
 START_TEST(test_heap_trim_gives_back_only_what_the_backend_gave)
 {
-    enum { BIG = 512 << 10 };
+    /* Blocks below the 128 KiB above which a free gives their pages
+     * back by itself. */
+    enum { BLOCK = 100000, N = 5 };
     wee_heap *in = wee_heap_in(arena, sizeof arena), *fed = wee_heap_new();
-    unsigned char *a, *b;
-    size_t page = (size_t)sysconf(_SC_PAGESIZE);
+    unsigned char *a[N], *b[N];
+    size_t page = (size_t)sysconf(_SC_PAGESIZE), i;
 
     ck_assert(in && fed);
-    a = wee_heap_malloc(in, BIG);
-    b = wee_heap_malloc(fed, 4 * BIG);
-    ck_assert(a && b);
-    memset(a, 0x33, BIG);
-    memset(b, 0x44, 4 * BIG);
-    wee_heap_free(in, a);
-    wee_heap_free(fed, b);
+    for (i = 0; i < N; i++) {
+        a[i] = wee_heap_malloc(in, BLOCK);
+        b[i] = wee_heap_malloc(fed, BLOCK);
+        ck_assert(a[i] && b[i]);
+        memset(a[i], 0x33, BLOCK);
+        memset(b[i], 0x44, BLOCK);
+    }
+    for (i = 0; i < N; i++) {
+        wee_heap_free(in, a[i]);
+        wee_heap_free(fed, b[i]);
+    }
     /* The buffer is the caller's: its pages stay as they are. */
     ck_assert_uint_eq(wee_heap_trim(in), 0);
-    ck_assert_uint_ge(resident_bytes(a + page, BIG - 2 * page), BIG - 2 * page);
+    for (i = 0; i < N; i++)
+        ck_assert_uint_ge(resident_bytes(a[i] + page, BLOCK - 2 * page), BLOCK - 2 * page);
     ck_assert_int_eq(wee_heap_check(in, NULL), WEE_CHECK_OK);
     if (TEST_TRIM_GIVES_BACK) {
-        ck_assert_uint_ge(wee_heap_trim(fed), 4 * BIG - 2 * page);
-        ck_assert_uint_eq(resident_bytes(b + page, 4 * BIG - 2 * page), 0);
+        ck_assert_uint_ge(wee_heap_trim(fed), N * BLOCK - 2 * page);
+        for (i = 0; i < N; i++)
+            ck_assert_uint_eq(resident_bytes(b[i] + page, BLOCK - 2 * page), 0);
     } else {
         ck_assert_uint_eq(wee_heap_trim(fed), 0);
     }
     ck_assert_int_eq(wee_heap_check(fed, NULL), WEE_CHECK_OK);
     /* Both serve the same requests again. */
-    ck_assert_ptr_eq(wee_heap_malloc(in, BIG), a);
-    b = wee_heap_malloc(fed, 4 * BIG);
-    ck_assert_ptr_nonnull(b);
-    memset(b, 0x55, 4 * BIG);
+    for (i = 0; i < N; i++) {
+        ck_assert_ptr_nonnull(wee_heap_malloc(in, BLOCK));
+        b[i] = wee_heap_malloc(fed, BLOCK);
+        ck_assert_ptr_nonnull(b[i]);
+        memset(b[i], 0x55, BLOCK);
+    }
+    ck_assert_int_eq(wee_heap_check(in, NULL), WEE_CHECK_OK);
     ck_assert_int_eq(wee_heap_check(fed, NULL), WEE_CHECK_OK);
+}
+END_TEST
+
+/* Fill n bytes at p, free them into heap, and say how many of the pages
+ * inside them are still in memory. */
+static size_t resident_after_free(wee_heap *heap, unsigned char *p, size_t n)
+{
+    size_t page = (size_t)sysconf(_SC_PAGESIZE);
+
+    ck_assert_ptr_nonnull(p);
+    memset(p, 0x66, n);
+    wee_heap_free(heap, p);
+    return resident_bytes(p + page, n - 2 * page);
+}
+
+START_TEST(test_heap_free_gives_back_a_large_block_once_per_size)
+{
+    enum { SMALL = 100 << 10, LARGE = 4 << 20 };
+    wee_heap *heap = wee_heap_new();
+    size_t page = (size_t)sysconf(_SC_PAGESIZE);
+
+    ck_assert_ptr_nonnull(heap);
+    /* Up to 128 KiB a freed block keeps its pages. */
+    ck_assert_uint_ge(resident_after_free(heap, wee_heap_malloc(heap, SMALL), SMALL),
+                      SMALL - 2 * page);
+    /* The first large one gives them back; the next of its size keeps
+     * them; a larger one gives them back again. */
+    if (TEST_TRIM_GIVES_BACK) {
+        ck_assert_uint_eq(resident_after_free(heap, wee_heap_malloc(heap, LARGE), LARGE), 0);
+        ck_assert_uint_ge(resident_after_free(heap, wee_heap_malloc(heap, LARGE), LARGE),
+                          LARGE - 2 * page);
+        ck_assert_uint_eq(resident_after_free(heap, wee_heap_malloc(heap, 2 * LARGE),
+                                              2 * LARGE), 0);
+    } else {
+        ck_assert_uint_ge(resident_after_free(heap, wee_heap_malloc(heap, LARGE), LARGE),
+                          LARGE - 2 * page);
+    }
+    ck_assert_int_eq(wee_heap_check(heap, NULL), WEE_CHECK_OK);
+    ck_assert_ptr_nonnull(wee_heap_malloc(heap, 2 * LARGE));
 }
 END_TEST
 
@@ -534,6 +584,7 @@ static Suite *heaps_suite(SRunner *sr)
     tcase_add_test(tc, test_null_heap_means_the_default_heap);
     tcase_add_test(tc, test_heap_in_lives_inside_its_buffer);
     tcase_add_test(tc, test_heap_trim_gives_back_only_what_the_backend_gave);
+    tcase_add_test(tc, test_heap_free_gives_back_a_large_block_once_per_size);
     tcase_add_test(tc, test_heap_in_exhaustion_fails_enomem_and_memory_is_reusable);
     tcase_add_test(tc, test_heap_in_rejects_small_or_null_buffers_with_einval);
     tcase_add_test(tc, test_heap_in_counts_its_size_from_the_aligned_start);
