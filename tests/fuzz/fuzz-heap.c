@@ -45,7 +45,9 @@
  * After every operation: wee_heap_check() is 0 on every heap the operation
  * called (on every heap at a check and at the end), the heap's in_use_bytes
  * equals the sum of the usable sizes the model holds for it, and the first
- * and last byte of every live block still hold its fill byte.  On every allocation: alignment, usable size >= the request,
+ * and last byte of every live block still hold its fill byte.  At the end,
+ * wee_heap_trim on every heap, then every block verified whole.  On every
+ * allocation: alignment, usable size >= the request,
  * no overlap with any live block, a buffer heap's blocks inside its buffer,
  * calloc memory zero, realloc keeping the old contents, errno and the
  * return value of every failure as include/wee_alloc.h promises, and a
@@ -881,6 +883,12 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         verify_heaps(0);
     }
 
+    /* Give every heap's free pages back while the blocks live (without
+     * changing what the operations above mean, so that every input of
+     * the corpus still does what it did): none may change. */
+    for (k = 0; k < N_HEAPS; k++)
+        if (heap_exists(k))
+            wee_heap_trim(heap_handle(k));
     /* Leave nothing live: the next input starts from empty heaps (the
      * buffers' heaps are dropped; the next heap_in makes new ones). */
     verify_heaps(1);
