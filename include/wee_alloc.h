@@ -107,7 +107,8 @@ WEE_API void *wee_calloc(size_t nmemb, size_t size) WEE_MALLOC_ATTRS;
  *   errno is left unchanged).
  * - Otherwise the first min(old size, size) bytes are kept.  The block is
  *   shrunk in place, grown in place when the next cell is free and large
- *   enough, and moved otherwise.
+ *   enough, and moved otherwise.  The tail a block sheds by shrinking is
+ *   freed, and gives its pages back as a freed block would (wee_free).
  * - Failure: NULL with errno = ENOMEM; ptr is then left untouched and
  *   still owned by the caller.
  * The result keeps MIN_ALIGN (not a larger alignment the block may have had).
@@ -125,8 +126,9 @@ WEE_API void *wee_realloc(void *ptr, size_t size);
  * blocks it maps apart, unless a block at least as large has had its pages
  * given back before (up to 32 MiB): then the heap keeps them, as glibc
  * raises its threshold, so that freeing and allocating blocks of one size
- * over and over costs no system calls.  Complexity: O(1), and one system
- * call for such a large block.
+ * over and over costs no system calls (the same holds for the tail that a
+ * block sheds in wee_realloc).  Complexity: O(1), and one system call for
+ * such a large block.
  */
 WEE_API void wee_free(void *ptr);
 

@@ -60,8 +60,8 @@
  *     the pages under free memory and returns 1 when it gave any back,
  *     else 0 (always with the static and wasm backends, whose memory
  *     cannot go back).  `pad`, the room glibc keeps at the top of its
- *     heap, has nothing to apply to: wee_trim keeps no block's memory
- *     and moves none.
+ *     heap, has nothing to apply to: wee_trim gives back only pages
+ *     inside free blocks.
  */
 #include "config.h"
 

@@ -144,11 +144,13 @@ static struct cell *heap_alloc(struct wee_heap *heap, size_t size, size_t align)
 #define PURGE_FLOOR_MAX ((size_t)32 << 20)
 
 /* c, a cell of `size` bytes, was just released (and may have merged into
- * the free cell before it, whose links lie before c): its pages past its
- * own first words go back. */
+ * the free cell before it, whose links lie before c): when it is large
+ * enough, its pages past its own first words go back. */
 static void purge_freed(struct wee_heap *heap, struct cell *c, size_t size)
 {
 #if PURGE_ON_FREE
+    if (size <= PURGE_FREE_MIN || size <= heap->purge_floor || heap->in_buffer)
+        return;
     wee__backend_purge((char *)c + CELL_MIN, (char *)c + size);
     if (size <= PURGE_FLOOR_MAX)
         heap->purge_floor = size;
@@ -168,9 +170,7 @@ void wee__heap_free(struct wee_heap *heap, struct cell *c, int may_cache)
         && wee__class_push(heap, c))
         return;
     wee__main_release(heap, c);
-    if (PURGE_ON_FREE && size > PURGE_FREE_MIN && size > heap->purge_floor
-        && !heap->in_buffer)
-        purge_freed(heap, c, size);
+    purge_freed(heap, c, size);
 }
 
 /*
@@ -314,7 +314,9 @@ static void *heap_realloc(struct wee_heap *heap, void *ptr, size_t size, const c
     c = cell_from_user(heap, ptr, func);
     have = cell_size(c);
     if (want <= have) {
+        /* The tail goes back as a freed block would. */
         wee__main_shrink(heap, c, want);
+        purge_freed(heap, (struct cell *)((char *)c + want), have - want);
     } else if (!wee__main_grow_in_place(heap, c, want)) {
         unlock(heap, func);
         /*

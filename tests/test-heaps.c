@@ -177,6 +177,32 @@ START_TEST(test_heap_free_gives_back_a_large_block_once_per_size)
 }
 END_TEST
 
+START_TEST(test_heap_realloc_that_shrinks_a_large_block_gives_its_tail_back)
+{
+    enum { LARGE = 4 << 20, SMALL = 1000 };
+    wee_heap *heap = wee_heap_new();
+    size_t page = (size_t)sysconf(_SC_PAGESIZE), tail;
+    unsigned char *p, *q;
+
+    ck_assert_ptr_nonnull(heap);
+    p = wee_heap_malloc(heap, LARGE);
+    ck_assert_ptr_nonnull(p);
+    pattern_fill(p, LARGE, 9);
+    q = wee_heap_realloc(heap, p, SMALL);
+    ck_assert_ptr_eq(q, p);
+    ck_assert_uint_eq(pattern_mismatch(p, SMALL, 9), SMALL);
+    /* The pages of the tail, past the block's new end and the page where
+     * the free tail keeps its links. */
+    tail = resident_bytes(p + 2 * page, LARGE - 3 * page);
+    if (TEST_TRIM_GIVES_BACK)
+        ck_assert_uint_eq(tail, 0);
+    else
+        ck_assert_uint_ge(tail, LARGE - 3 * page);
+    ck_assert_int_eq(wee_heap_check(heap, NULL), WEE_CHECK_OK);
+    wee_heap_free(heap, p);
+}
+END_TEST
+
 START_TEST(test_heap_in_exhaustion_fails_enomem_and_memory_is_reusable)
 {
     wee_heap *heap = wee_heap_in(arena, 64 * 1024);
@@ -585,6 +611,7 @@ static Suite *heaps_suite(SRunner *sr)
     tcase_add_test(tc, test_heap_in_lives_inside_its_buffer);
     tcase_add_test(tc, test_heap_trim_gives_back_only_what_the_backend_gave);
     tcase_add_test(tc, test_heap_free_gives_back_a_large_block_once_per_size);
+    tcase_add_test(tc, test_heap_realloc_that_shrinks_a_large_block_gives_its_tail_back);
     tcase_add_test(tc, test_heap_in_exhaustion_fails_enomem_and_memory_is_reusable);
     tcase_add_test(tc, test_heap_in_rejects_small_or_null_buffers_with_einval);
     tcase_add_test(tc, test_heap_in_counts_its_size_from_the_aligned_start);
