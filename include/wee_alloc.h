@@ -214,12 +214,13 @@ WEE_API void wee_stats(struct wee_stats *out);
  * Freed memory stays the heap's, for reuse (but see wee_free for large
  * blocks); this lets the system take back the physical pages under it:
  * every whole page inside a free block (its first words, where the heap
- * keeps its links, excepted).  The addresses
- * stay the heap's, so backend_bytes does not change, and the next use of
- * such a page is a page fault that brings a fresh one.  Before that, the
- * small blocks that size classes and the calling thread's cache keep for
- * reuse go back to the free list, where they merge with their neighbours.
- * Returns the bytes of the pages given back: on Linux (madvise
+ * keeps its links, excepted).  The addresses stay the heap's, so
+ * backend_bytes does not change, and the next use of such a page is a
+ * page fault that brings a fresh one.  Before that, the small blocks that
+ * size classes and the calling thread's cache keep for reuse go back to
+ * the free list, where they merge with their neighbours.
+ * Returns the bytes of the pages given back (pages that an earlier call
+ * gave back count again while they stay free): on Linux (madvise
  * MADV_DONTNEED, as glibc's malloc_trim) they leave the process's resident
  * set at once; on Windows (MEM_RESET) the system takes them when it needs
  * memory.  Returns 0, giving nothing back, with the static and wasm
@@ -298,9 +299,9 @@ void wee_fatal_hook(const char *func, const char *what, const void *address);
  * assertions it aborts with a message naming the function and the address.
  * Heaps are never destroyed: like the original, the backend never takes
  * their memory back (wee_heap_trim lets the system take the pages under
- * their free memory).  Every wee_heap_* function takes NULL to mean the default
- * heap, and otherwise behaves exactly as the function of the same name
- * above.
+ * their free memory).  Every wee_heap_* function takes NULL to mean the
+ * default heap, and otherwise behaves exactly as the function of the same
+ * name above.
  */
 typedef struct wee_heap wee_heap;
 

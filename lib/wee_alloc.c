@@ -131,15 +131,17 @@ static struct cell *heap_alloc(struct wee_heap *heap, size_t size, size_t align)
 }
 
 /*
- * A large block's pages go back to the system as it is freed, as glibc
- * gives back a block it mapped apart (above its mmap threshold, 128 KiB
- * at first).  And as glibc raises that threshold, freed blocks up to the
- * size of the last one given back (up to 32 MiB) keep their pages from
- * then on: a program that frees and allocates blocks of one size over and
- * over pays for their pages once, not each time.  Not with extra
- * assertions, whose freed memory keeps its poison.
+ * Pages of free memory go back to the system where the backend can give
+ * them (wee__backend_purge), but not with extra assertions, whose freed
+ * memory keeps its poison: on request (heap_trim), and as a large block
+ * is freed, as glibc gives back a block it mapped apart (above its mmap
+ * threshold, 128 KiB at first).  And as glibc raises that threshold,
+ * freed blocks up to the size of the last one given back (up to 32 MiB)
+ * keep their pages from then on: a program that frees and allocates
+ * blocks of one size over and over pays for their pages once, not each
+ * time.
  */
-#define PURGE_ON_FREE   (WEE_BACKEND_CAN_PURGE && !WEE_ALLOC_EXTRA_ASSERTIONS)
+#define GIVE_BACK_PAGES (WEE_BACKEND_CAN_PURGE && !WEE_ALLOC_EXTRA_ASSERTIONS)
 #define PURGE_FREE_MIN  ((size_t)128 << 10)
 #define PURGE_FLOOR_MAX ((size_t)32 << 20)
 
@@ -148,7 +150,7 @@ static struct cell *heap_alloc(struct wee_heap *heap, size_t size, size_t align)
  * enough, its pages past its own first words go back. */
 static void purge_freed(struct wee_heap *heap, struct cell *c, size_t size)
 {
-#if PURGE_ON_FREE
+#if GIVE_BACK_PAGES
     if (size <= PURGE_FREE_MIN || size <= heap->purge_floor || heap->in_buffer)
         return;
     wee__backend_purge((char *)c + CELL_MIN, (char *)c + size);
@@ -393,14 +395,14 @@ static int heap_check(struct wee_heap *heap, void **where)
  * Give the physical pages of free memory back to the system.  The size
  * classes and this thread's cache are emptied into the main list first,
  * so that their cells merge with their free neighbours and whole pages
- * appear.  Not with extra assertions: freed memory must keep its poison.
+ * appear.
  */
 static size_t heap_trim(struct wee_heap *heap, const char *func)
 {
     size_t given = 0;
 
-#if WEE_BACKEND_CAN_PURGE
-    if (WEE_ALLOC_EXTRA_ASSERTIONS || heap->in_buffer)
+#if GIVE_BACK_PAGES
+    if (heap->in_buffer)
         return 0;
     lock(heap, func);
     if (heap == &default_heap)
