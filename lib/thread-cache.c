@@ -58,6 +58,13 @@ static unsigned char take_slot(void)
     return 0;
 }
 
+/* Free tc's slot for another thread; tc keeps no key. */
+static void give_slot_back(struct thread_cache *tc)
+{
+    slot_taken[tc->key & TCACHE_SLOT_MASK] = 0;
+    tc->key = 0;
+}
+
 /* Usable bytes of the cells of bin i. */
 static inline size_t bin_usable(size_t i)
 {
@@ -102,8 +109,7 @@ static void thread_exit(void *arg)
             tc->next->prev_next = tc->prev_next;
         tc->prev_next = NULL;
     }
-    slot_taken[tc->key & TCACHE_SLOT_MASK] = 0;
-    tc->key = 0;
+    give_slot_back(tc);
     wee__lock_release(&heap->lock);
     tc->state = CACHE_OFF; /* later frees in other destructors take the lock */
 }
@@ -124,8 +130,7 @@ static int set_up(struct wee_heap *heap)
     if (wee__backend_on_thread_exit(thread_exit, &wee__tcache) != 0) {
         /* The cache stays off, and empty: nothing could hand it back. */
         wee__lock_acquire(&heap->lock);
-        slot_taken[wee__tcache.key & TCACHE_SLOT_MASK] = 0;
-        wee__tcache.key = 0;
+        give_slot_back(&wee__tcache);
         wee__lock_release(&heap->lock);
         return 0;
     }
