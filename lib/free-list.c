@@ -411,6 +411,11 @@ int wee__main_grow(struct wee_heap *heap, size_t size, size_t align)
 }
 
 #if WEE_BACKEND_CAN_PURGE
+size_t wee__main_purge(struct cell *c, char *end)
+{
+    return wee__backend_purge(poison_start(c), end);
+}
+
 size_t wee__main_trim(struct wee_heap *heap)
 {
     size_t given = 0;
@@ -419,8 +424,7 @@ size_t wee__main_trim(struct wee_heap *heap)
     for (b = 0; b < BIN_COUNT; b++) {
         struct free_cell *fc;
         for (fc = heap->bins[b]; fc; fc = fc->next_free)
-            given += wee__backend_purge(poison_start(&fc->header),
-                                        (char *)cell_next(&fc->header));
+            given += wee__main_purge(&fc->header, (char *)cell_next(&fc->header));
     }
     return given;
 }

@@ -347,9 +347,12 @@ WEE_INTERNAL int wee__main_grow_in_place(struct wee_heap *heap, struct cell *c,
                                          size_t size);
 
 #if WEE_BACKEND_CAN_PURGE
-/* Give the whole pages inside every free cell on the main list back to
- * the system (wee__backend_purge), its header and links excepted; the
- * bytes given back. */
+/* Give the whole pages of [c, end) back to the system
+ * (wee__backend_purge), past c's header and the links a free cell keeps
+ * there; c starts a free cell or lies inside one, and end is not past it.
+ * The bytes given back. */
+WEE_INTERNAL size_t wee__main_purge(struct cell *c, char *end);
+/* The same for every free cell on the main list. */
 WEE_INTERNAL size_t wee__main_trim(struct wee_heap *heap);
 #endif
 

@@ -146,14 +146,13 @@ static struct cell *heap_alloc(struct wee_heap *heap, size_t size, size_t align)
 #define PURGE_FLOOR_MAX ((size_t)32 << 20)
 
 /* c, a cell of `size` bytes, was just released (and may have merged into
- * the free cell before it, whose links lie before c): when it is large
- * enough, its pages past its own first words go back. */
+ * the free cell before it): when it is large enough, its pages go back. */
 static void purge_freed(struct wee_heap *heap, struct cell *c, size_t size)
 {
 #if GIVE_BACK_PAGES
     if (size <= PURGE_FREE_MIN || size <= heap->purge_floor || heap->in_buffer)
         return;
-    wee__backend_purge((char *)c + CELL_MIN, (char *)c + size);
+    wee__main_purge(c, (char *)c + size);
     if (size <= PURGE_FLOOR_MAX)
         heap->purge_floor = size;
 #else
