@@ -127,8 +127,16 @@ WEE_API void *wee_realloc(void *ptr, size_t size);
  * given back before (up to 32 MiB): then the heap keeps them, as glibc
  * raises its threshold, so that freeing and allocating blocks of one size
  * over and over costs no system calls (the same holds for the tail that a
- * block sheds in wee_realloc).  Complexity: O(1), and one system call for
- * such a large block.
+ * block sheds in wee_realloc).  And once the heap's free memory exceeds
+ * what is in use by more than 16 MiB, every free block above 256 KiB
+ * (twice that threshold, as it rises; smaller blocks merge into such
+ * blocks as they are freed) gives its pages
+ * back too, looked at each time a quarter of what is in use has been
+ * freed.  A program whose use then rises again makes the heap keep twice
+ * that rise free from then on, so that freeing and allocating most of the
+ * heap over and over costs its pages once.  Complexity: O(1); at such a
+ * look, O(free blocks above 256 KiB) and a system call for each one not
+ * given back already.
  */
 WEE_API void wee_free(void *ptr);
 
@@ -219,8 +227,8 @@ WEE_API void wee_stats(struct wee_stats *out);
  * page fault that brings a fresh one.  Before that, the small blocks that
  * size classes and the calling thread's cache keep for reuse go back to
  * the free list, where they merge with their neighbours.
- * Returns the bytes of the pages given back (pages that an earlier call
- * gave back count again while they stay free): on Linux (madvise
+ * Returns the bytes of the pages given back (not those of free blocks
+ * whose pages went back before, by a call or by the heap itself): on Linux (madvise
  * MADV_DONTNEED, as glibc's malloc_trim) they leave the process's resident
  * set at once; on Windows (MEM_RESET) the system takes them when it needs
  * memory.  Returns 0, giving nothing back, with the static and wasm

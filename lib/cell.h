@@ -24,6 +24,9 @@
  *                       and its next address is 0.
  *       CELL_CACHED     the cell is free on a size-class list (and still
  *                       ALLOCATED as far as the main list is concerned).
+ *       CELL_PURGED     the same bit on a free cell (not ALLOCATED): its
+ *                       whole pages past its links went back to the system
+ *                       and nothing has written to them since.
  *
  * A cell's size (header included) is next - cell: no size field is stored.
  * The payload starts right after the header and is aligned to CELL_ALIGN,
@@ -71,6 +74,7 @@ struct free_cell {
 #define CELL_ALLOCATED  ((uintptr_t)1)
 #define CELL_SENTINEL   ((uintptr_t)2)
 #define CELL_CACHED     ((uintptr_t)4)
+#define CELL_PURGED     CELL_CACHED
 #define CELL_FLAGS      ((uintptr_t)7)
 
 _Static_assert(sizeof(struct cell) == CELL_HEADER, "header is two words");

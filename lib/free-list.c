@@ -175,11 +175,16 @@ static void split(struct wee_heap *heap, struct cell *c, size_t size)
 
 /* The same for a cell that was free a moment ago (and is now marked
  * allocated): free cells never touch, so its tail has no free neighbour
- * to merge with and goes straight to its bin; it holds poison already. */
-static void trim_taken(struct wee_heap *heap, struct cell *c, size_t size)
+ * to merge with and goes straight to its bin; it holds poison already.
+ * `purged` is the free cell's CELL_PURGED flag: the tail's pages lie
+ * inside the free cell's, past the one header written since. */
+static void trim_taken(struct wee_heap *heap, struct cell *c, size_t size, uintptr_t purged)
 {
-    if (cell_size(c) - size >= CELL_MIN)
-        bin_insert(heap, (struct free_cell *)cut(c, (char *)c + size));
+    if (cell_size(c) - size >= CELL_MIN) {
+        struct cell *tail = cut(c, (char *)c + size);
+        tail->next_raw |= purged;
+        bin_insert(heap, (struct free_cell *)tail);
+    }
 }
 
 static void check_neighbours(const struct wee_heap *heap, const struct cell *c)
@@ -251,12 +256,14 @@ struct cell *wee__main_take(struct wee_heap *heap, size_t size, size_t align)
      */
     struct free_cell *fc = bin_take(heap, align > CELL_ALIGN ? size + 2 * align : size);
     struct cell *c, *at;
+    uintptr_t purged;
 
     /* &fc->header only once fc is known not to be NULL: taking a member's
      * address through a null pointer is undefined behaviour. */
     if (!fc)
         return NULL;
     c = at = &fc->header;
+    purged = c->next_raw & CELL_PURGED;
     if (align > CELL_ALIGN) {
         char *payload = cell_payload(c);
         char *aligned = (char *)round_up((uintptr_t)payload, align);
@@ -267,14 +274,14 @@ struct cell *wee__main_take(struct wee_heap *heap, size_t size, size_t align)
     if (WEE_ALLOC_EXTRA_ASSERTIONS)
         verify_poison(heap, c, (char *)at, (char *)at + size);
     if (at != c) {
-        /* The gap keeps c's header; its neighbours are not free, so it
-         * goes straight back to its bin. */
+        /* The gap keeps c's header and flags; its neighbours are not
+         * free, so it goes straight back to its bin. */
         struct cell *gap = c;
         c = cut(gap, (char *)at);
         bin_insert(heap, (struct free_cell *)gap);
     }
-    c->next_raw |= CELL_ALLOCATED;  /* it was free: no flags */
-    trim_taken(heap, c, size);
+    c->next_raw = (c->next_raw & ~CELL_PURGED) | CELL_ALLOCATED;
+    trim_taken(heap, c, size, purged);
     return c;
 }
 
@@ -286,6 +293,7 @@ void wee__main_shrink(struct wee_heap *heap, struct cell *c, size_t size)
 int wee__main_grow_in_place(struct wee_heap *heap, struct cell *c, size_t size)
 {
     struct cell *next = cell_next(c);
+    uintptr_t purged;
 
     if (!cell_is_free(next) || cell_size(c) + cell_size(next) < size)
         return 0;
@@ -293,9 +301,10 @@ int wee__main_grow_in_place(struct wee_heap *heap, struct cell *c, size_t size)
     if (WEE_ALLOC_EXTRA_ASSERTIONS)
         verify_poison(heap, next, (char *)next, (char *)c + size);
     /* next's header becomes part of c, unpoisoned: it is about to be handed out. */
+    purged = next->next_raw & CELL_PURGED;
     cell_set_next(c, cell_next(next));
     cell_next(next)->prev_raw = (uintptr_t)c;
-    trim_taken(heap, c, size);
+    trim_taken(heap, c, size, purged);
     return 1;
 }
 
@@ -416,15 +425,20 @@ size_t wee__main_purge(struct cell *c, char *end)
     return wee__backend_purge(poison_start(c), end);
 }
 
-size_t wee__main_trim(struct wee_heap *heap)
+size_t wee__main_purge_free(struct wee_heap *heap, size_t min)
 {
     size_t given = 0;
     unsigned b;
 
-    for (b = 0; b < BIN_COUNT; b++) {
+    for (b = bin_of(min); b < BIN_COUNT; b++) {
         struct free_cell *fc;
-        for (fc = heap->bins[b]; fc; fc = fc->next_free)
-            given += wee__main_purge(&fc->header, (char *)cell_next(&fc->header));
+        for (fc = heap->bins[b]; fc; fc = fc->next_free) {
+            struct cell *c = &fc->header;
+            if (cell_has(c, CELL_PURGED) || cell_size(c) < min)
+                continue;
+            given += wee__main_purge(c, (char *)cell_next(c));
+            c->next_raw |= CELL_PURGED;
+        }
     }
     return given;
 }
@@ -492,7 +506,7 @@ static int check_cells(const struct wee_heap *heap, int poison, const void **whe
             if (next <= c || next > r->sentinel || cell_size(c) < CELL_MIN)
                 return FOUND(WEE_CHECK_CELL_SIZE, c);
             if (cell_is_free(c)) {
-                if (cell_has(c, CELL_CACHED))
+                if (!GIVE_BACK_PAGES && cell_has(c, CELL_PURGED))
                     return FOUND(WEE_CHECK_FREE_LIST, c);
                 if (prev && cell_is_free(prev))
                     return FOUND(WEE_CHECK_FREE_NEIGHBOURS, c);

@@ -87,9 +87,16 @@ struct wee_heap {
     struct cell *classes[WEE_ALLOC_SIZE_CLASSES ? CLASS_COUNT : 1];
     size_t class_bytes;           /* bytes of cells waiting on class lists */
 
-    /* Freed blocks up to this size keep their pages (wee_alloc.c,
-     * purge_freed). */
+    /* Giving pages back (wee_alloc.c, purge_freed): freed blocks up to
+     * purge_floor keep their pages; bytes still to be freed to the main
+     * list before free cells are looked at again; free bytes beyond those
+     * in use that keep their pages; the bytes in use when pages last went
+     * back, and the most seen in use since (each plus one, 0 before). */
     size_t purge_floor;
+    size_t purge_countdown;
+    size_t purge_pad;
+    size_t purge_low;
+    size_t purge_high;
 
     /* Accounting. */
     size_t backend_bytes;
@@ -346,14 +353,20 @@ WEE_INTERNAL void wee__main_shrink(struct wee_heap *heap, struct cell *c, size_t
 WEE_INTERNAL int wee__main_grow_in_place(struct wee_heap *heap, struct cell *c,
                                          size_t size);
 
+/* Whether free memory gives its pages back to the system (wee_alloc.c):
+ * where the backend can, but not with extra assertions, whose freed
+ * memory keeps its poison. */
+#define GIVE_BACK_PAGES (WEE_BACKEND_CAN_PURGE && !WEE_ALLOC_EXTRA_ASSERTIONS)
+
 #if WEE_BACKEND_CAN_PURGE
 /* Give the whole pages of [c, end) back to the system
  * (wee__backend_purge), past c's header and the links a free cell keeps
  * there; c starts a free cell or lies inside one, and end is not past it.
  * The bytes given back. */
 WEE_INTERNAL size_t wee__main_purge(struct cell *c, char *end);
-/* The same for every free cell on the main list. */
-WEE_INTERNAL size_t wee__main_trim(struct wee_heap *heap);
+/* The same for every free cell on the main list of at least `min` bytes
+ * whose pages have not gone back already, marking each CELL_PURGED. */
+WEE_INTERNAL size_t wee__main_purge_free(struct wee_heap *heap, size_t min);
 #endif
 
 /* Is c a cell header of this heap?  Walks the regions and cells up to c:

@@ -132,29 +132,86 @@ static struct cell *heap_alloc(struct wee_heap *heap, size_t size, size_t align)
 
 /*
  * Pages of free memory go back to the system where the backend can give
- * them (wee__backend_purge), but not with extra assertions, whose freed
- * memory keeps its poison: on request (heap_trim), and as a large block
- * is freed, as glibc gives back a block it mapped apart (above its mmap
- * threshold, 128 KiB at first).  And as glibc raises that threshold,
- * freed blocks up to the size of the last one given back (up to 32 MiB)
- * keep their pages from then on: a program that frees and allocates
- * blocks of one size over and over pays for their pages once, not each
- * time.
+ * them (GIVE_BACK_PAGES): on request (heap_trim), and as memory is freed,
+ * as glibc gives it back:
+ *
+ *   - a freed block above 128 KiB gives its pages back at once, as glibc
+ *     unmaps a block it mapped apart (above its mmap threshold).  And as
+ *     glibc raises that threshold, freed blocks up to the size of the last
+ *     one given back (up to 32 MiB) keep their pages from then on: a
+ *     program that frees and allocates blocks of one size over and over
+ *     pays for their pages once, not each time;
+ *   - smaller blocks merge into larger free cells, which give their pages
+ *     back when the heap is mostly free, as glibc trims the free top of
+ *     its heap (purge_cells).
  */
-#define GIVE_BACK_PAGES (WEE_BACKEND_CAN_PURGE && !WEE_ALLOC_EXTRA_ASSERTIONS)
 #define PURGE_FREE_MIN  ((size_t)128 << 10)
 #define PURGE_FLOOR_MAX ((size_t)32 << 20)
+#define PURGE_PAD_MIN   ((size_t)16 << 20)
 
-/* c, a cell of `size` bytes, was just released (and may have merged into
- * the free cell before it): when it is large enough, its pages go back. */
-static void purge_freed(struct wee_heap *heap, struct cell *c, size_t size)
+#if GIVE_BACK_PAGES
+/*
+ * Once an eighth of the heap has been freed since the last look, and the
+ * free memory exceeds what is in use by more than the pad, every free
+ * cell of at least `min` bytes gives its pages back.  Cells that gave
+ * theirs back already (CELL_PURGED) are skipped, so a look costs a system
+ * call only for free memory that is new since the last.
+ *
+ * The pad is 16 MiB at first.  A program whose use rose again after pages
+ * went back has paid for those pages twice: from then on the pad is at
+ * least twice that rise, so that a program that frees and allocates most
+ * of its heap over and over pays for it once, not each time.  The rise is
+ * sampled at the looks, which come at least eight times as the heap
+ * empties.
+ */
+static void purge_cells(struct wee_heap *heap, size_t min)
+{
+    size_t in_use = heap->in_use_bytes;
+
+    heap->purge_countdown = in_use / 4 > min ? in_use / 4 : min;
+    if (heap->purge_pad < PURGE_PAD_MIN)
+        heap->purge_pad = PURGE_PAD_MIN;
+    /* Both are one more than the bytes, 0 until pages first go back. */
+    if (heap->purge_low && in_use >= heap->purge_high)
+        heap->purge_high = in_use + 1;
+    if (heap->purge_pad < 2 * (heap->purge_high - heap->purge_low))
+        heap->purge_pad = 2 * (heap->purge_high - heap->purge_low);
+    if (heap->backend_bytes - in_use <= in_use + heap->purge_pad)
+        return;
+    heap->purge_low = heap->purge_high = in_use + 1;
+    /* The size classes' cells would keep free cells around them apart. */
+    wee__class_flush(heap);
+    wee__main_purge_free(heap, min);
+}
+
+/* The rarer part of purge_freed, out of line. */
+static WEE_NOINLINE void purge_freed_slow(struct wee_heap *heap, struct cell *c, size_t size)
+{
+    size_t floor = heap->purge_floor > PURGE_FREE_MIN ? heap->purge_floor : PURGE_FREE_MIN;
+
+    if (heap->in_buffer) {
+        heap->purge_countdown = SIZE_MAX;
+    } else if (size > floor) {
+        wee__main_purge(c, (char *)c + size);
+        if (size <= PURGE_FLOOR_MAX)
+            heap->purge_floor = size;
+    } else if (size < heap->purge_countdown) {
+        heap->purge_countdown -= size;
+    } else {
+        purge_cells(heap, 2 * floor);
+    }
+}
+#endif
+
+/* c, a cell of `size` bytes, was just released to the main list (and may
+ * have merged into the free cell before it). */
+static inline void purge_freed(struct wee_heap *heap, struct cell *c, size_t size)
 {
 #if GIVE_BACK_PAGES
-    if (size <= PURGE_FREE_MIN || size <= heap->purge_floor || heap->in_buffer)
-        return;
-    wee__main_purge(c, (char *)c + size);
-    if (size <= PURGE_FLOOR_MAX)
-        heap->purge_floor = size;
+    if (size > PURGE_FREE_MIN || size >= heap->purge_countdown)
+        purge_freed_slow(heap, c, size);
+    else
+        heap->purge_countdown -= size;
 #else
     (void)heap;
     (void)c;
@@ -407,7 +464,7 @@ static size_t heap_trim(struct wee_heap *heap, const char *func)
     if (heap == &default_heap)
         wee__tcache_flush_mine(heap);
     wee__class_flush(heap);
-    given = wee__main_trim(heap);
+    given = wee__main_purge_free(heap, 0);
     unlock(heap, func);
 #else
     (void)heap;

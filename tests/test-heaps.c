@@ -203,6 +203,56 @@ START_TEST(test_heap_realloc_that_shrinks_a_large_block_gives_its_tail_back)
 }
 END_TEST
 
+/*
+ * A heap that frees most of what it held gives the pages of its free
+ * cells back, though each block was too small to give its own: blocks of
+ * 24 000 bytes, each with a small one beside it (which the size classes
+ * would keep, holding the large ones' free cells apart, if they were not
+ * emptied first), 48 MB in all, freed in a scattered order.  A heap that
+ * then allocates those pages again keeps them from then on.
+ */
+START_TEST(test_heap_that_empties_gives_pages_back_until_it_reuses_them)
+{
+    enum { BLOCK = 24000, SMALL = 200, N = 2000, ROUNDS = 3 };
+    static unsigned char *large[N], *small[N];
+    wee_heap *heap = wee_heap_new();
+    size_t page = (size_t)sysconf(_SC_PAGESIZE), inner = BLOCK - 2 * page;
+    size_t resident[ROUNDS], i, round;
+
+    ck_assert_ptr_nonnull(heap);
+    for (round = 0; round < ROUNDS; round++) {
+        for (i = 0; i < N; i++) {
+            large[i] = wee_heap_malloc(heap, BLOCK);
+            small[i] = wee_heap_malloc(heap, SMALL);
+            ck_assert(large[i] && small[i]);
+            pattern_fill(large[i], BLOCK, (unsigned)(i + round));
+            memset(small[i], 0x77, SMALL);
+        }
+        for (i = 0; i < N; i++)
+            ck_assert_uint_eq(pattern_mismatch(large[i], BLOCK, (unsigned)(i + round)), BLOCK);
+        /* 7 919 is prime: every block once, neighbours far apart in time. */
+        for (i = 0; i < N; i++) {
+            wee_heap_free(heap, large[i * 7919 % N]);
+            wee_heap_free(heap, small[i * 7919 % N]);
+        }
+        ck_assert_int_eq(wee_heap_check(heap, NULL), WEE_CHECK_OK);
+        resident[round] = 0;
+        for (i = 0; i < N; i++)
+            resident[round] += resident_bytes(large[i] + page, inner);
+    }
+    if (TEST_TRIM_GIVES_BACK) {
+        ck_assert_uint_le(resident[0], N * inner / 4);
+        ck_assert_uint_ge(resident[1], N * inner / 4 * 3);
+        ck_assert_uint_ge(resident[2], N * inner / 4 * 3);
+    } else {
+        for (round = 0; round < ROUNDS; round++)
+            ck_assert_uint_ge(resident[round], N * inner);
+    }
+    ck_assert_ptr_nonnull(wee_heap_malloc(heap, N * BLOCK));
+    ck_assert_int_eq(wee_heap_check(heap, NULL), WEE_CHECK_OK);
+}
+END_TEST
+
 START_TEST(test_heap_in_exhaustion_fails_enomem_and_memory_is_reusable)
 {
     wee_heap *heap = wee_heap_in(arena, 64 * 1024);
@@ -612,6 +662,7 @@ static Suite *heaps_suite(SRunner *sr)
     tcase_add_test(tc, test_heap_trim_gives_back_only_what_the_backend_gave);
     tcase_add_test(tc, test_heap_free_gives_back_a_large_block_once_per_size);
     tcase_add_test(tc, test_heap_realloc_that_shrinks_a_large_block_gives_its_tail_back);
+    tcase_add_test(tc, test_heap_that_empties_gives_pages_back_until_it_reuses_them);
     tcase_add_test(tc, test_heap_in_exhaustion_fails_enomem_and_memory_is_reusable);
     tcase_add_test(tc, test_heap_in_rejects_small_or_null_buffers_with_einval);
     tcase_add_test(tc, test_heap_in_counts_its_size_from_the_aligned_start);
