@@ -151,18 +151,18 @@ static struct cell *heap_alloc(struct wee_heap *heap, size_t size, size_t align)
 
 #if GIVE_BACK_PAGES
 /*
- * Once an eighth of the heap has been freed since the last look, and the
- * free memory exceeds what is in use by more than the pad, every free
- * cell of at least `min` bytes gives its pages back.  Cells that gave
- * theirs back already (CELL_PURGED) are skipped, so a look costs a system
- * call only for free memory that is new since the last.
+ * A look, once a quarter of what is in use (and at least `min` bytes) has
+ * been freed to the main list since the last: when the free memory
+ * exceeds what is in use by more than the pad, every free cell of at
+ * least `min` bytes gives its pages back.  Cells that gave theirs back
+ * already (CELL_PURGED) are skipped, so a look costs a system call only
+ * for free memory that is new since the last.
  *
  * The pad is 16 MiB at first.  A program whose use rose again after pages
  * went back has paid for those pages twice: from then on the pad is at
  * least twice that rise, so that a program that frees and allocates most
  * of its heap over and over pays for it once, not each time.  The rise is
- * sampled at the looks, which come at least eight times as the heap
- * empties.
+ * sampled at the looks, which come more often as the heap empties.
  */
 static void purge_cells(struct wee_heap *heap, size_t min)
 {

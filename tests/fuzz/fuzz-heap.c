@@ -23,7 +23,10 @@
  *   5 heap_in         L L O     wee_heap_in on buffer O>>4 (of 4), length
  *                               (L<<8|L)*4 bytes, misaligned by O&15 bytes
  *   6 check           -         full check: every block's contents and a
- *                               walk of every heap against the model
+ *                               walk of every heap against the model;
+ *                               then wee_heap_trim on every heap, so
+ *                               that later operations reuse cells whose
+ *                               pages went back
  *   7 posix_memalign  A S       on the default heap
  *   8 rewrite         B         fill a block's whole usable size afresh
  *   9 free all        H         free every block of one heap
@@ -854,6 +857,15 @@ static void trace(unsigned op, size_t from)
     fprintf(stderr, " -> %lu live\n", (unsigned long)n_blocks);
 }
 
+static void trim_heaps(void)
+{
+    int k;
+
+    for (k = 0; k < N_HEAPS; k++)
+        if (heap_exists(k))
+            wee_heap_trim(heap_handle(k));
+}
+
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
     int k;
@@ -874,7 +886,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         case OP_ALIGNED: op_aligned(); break;
         case OP_FREE: op_free(); break;
         case OP_HEAP_IN: op_heap_in(); break;
-        case OP_CHECK: verify_heaps(1); break;
+        case OP_CHECK: verify_heaps(1); trim_heaps(); break;
         case OP_POSIX_MEMALIGN: op_posix_memalign(); break;
         case OP_REWRITE: op_rewrite(); break;
         default: op_free_all(); break;
@@ -883,12 +895,9 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         verify_heaps(0);
     }
 
-    /* Give every heap's free pages back while the blocks live (without
-     * changing what the operations above mean, so that every input of
-     * the corpus still does what it did): none may change. */
-    for (k = 0; k < N_HEAPS; k++)
-        if (heap_exists(k))
-            wee_heap_trim(heap_handle(k));
+    /* Give every heap's free pages back while the blocks live: none may
+     * change. */
+    trim_heaps();
     /* Leave nothing live: the next input starts from empty heaps (the
      * buffers' heaps are dropped; the next heap_in makes new ones). */
     verify_heaps(1);
