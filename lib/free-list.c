@@ -263,7 +263,7 @@ struct cell *wee__main_take(struct wee_heap *heap, size_t size, size_t align)
     if (!fc)
         return NULL;
     c = at = &fc->header;
-    purged = c->next_raw & CELL_PURGED;
+    purged = GIVE_BACK_PAGES ? c->next_raw & CELL_PURGED : 0;
     if (align > CELL_ALIGN) {
         char *payload = cell_payload(c);
         char *aligned = (char *)round_up((uintptr_t)payload, align);
@@ -280,7 +280,7 @@ struct cell *wee__main_take(struct wee_heap *heap, size_t size, size_t align)
         c = cut(gap, (char *)at);
         bin_insert(heap, (struct free_cell *)gap);
     }
-    c->next_raw = (c->next_raw & ~CELL_PURGED) | CELL_ALLOCATED;
+    c->next_raw = (c->next_raw & ~purged) | CELL_ALLOCATED;  /* no other flag */
     trim_taken(heap, c, size, purged);
     return c;
 }
@@ -301,7 +301,7 @@ int wee__main_grow_in_place(struct wee_heap *heap, struct cell *c, size_t size)
     if (WEE_ALLOC_EXTRA_ASSERTIONS)
         verify_poison(heap, next, (char *)next, (char *)c + size);
     /* next's header becomes part of c, unpoisoned: it is about to be handed out. */
-    purged = next->next_raw & CELL_PURGED;
+    purged = GIVE_BACK_PAGES ? next->next_raw & CELL_PURGED : 0;
     cell_set_next(c, cell_next(next));
     cell_next(next)->prev_raw = (uintptr_t)c;
     trim_taken(heap, c, size, purged);
