@@ -90,8 +90,9 @@ struct wee_heap {
     /* Giving pages back (wee_alloc.c, purge_freed): freed blocks up to
      * purge_floor keep their pages; bytes still to be freed to the main
      * list before free cells are looked at again; free bytes beyond those
-     * in use that keep their pages; the bytes in use when pages last went
-     * back, and the most seen in use since (each plus one, 0 before). */
+     * in use that keep their pages (0 until pages first go back by
+     * themselves); the bytes in use when they last did, and the most seen
+     * in use since. */
     size_t purge_floor;
     size_t purge_countdown;
     size_t purge_pad;

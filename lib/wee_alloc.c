@@ -166,19 +166,21 @@ static struct cell *heap_alloc(struct wee_heap *heap, size_t size, size_t align)
  */
 static void purge_cells(struct wee_heap *heap, size_t min)
 {
-    size_t in_use = heap->in_use_bytes;
+    size_t in_use = heap->in_use_bytes, pad = PURGE_PAD_MIN;
 
     heap->purge_countdown = in_use / 4 > min ? in_use / 4 : min;
-    if (heap->purge_pad < PURGE_PAD_MIN)
-        heap->purge_pad = PURGE_PAD_MIN;
-    /* Both are one more than the bytes, 0 until pages first go back. */
-    if (heap->purge_low && in_use >= heap->purge_high)
-        heap->purge_high = in_use + 1;
-    if (heap->purge_pad < 2 * (heap->purge_high - heap->purge_low))
-        heap->purge_pad = 2 * (heap->purge_high - heap->purge_low);
-    if (heap->backend_bytes - in_use <= in_use + heap->purge_pad)
+    if (heap->purge_pad) {
+        /* Pages went back before: the rise in use since counts. */
+        if (in_use > heap->purge_high)
+            heap->purge_high = in_use;
+        if (heap->purge_pad < 2 * (heap->purge_high - heap->purge_low))
+            heap->purge_pad = 2 * (heap->purge_high - heap->purge_low);
+        pad = heap->purge_pad;
+    }
+    if (heap->backend_bytes - in_use <= in_use + pad)
         return;
-    heap->purge_low = heap->purge_high = in_use + 1;
+    heap->purge_pad = pad;
+    heap->purge_low = heap->purge_high = in_use;
     /* The size classes' cells would keep free cells around them apart. */
     wee__class_flush(heap);
     wee__main_purge_free(heap, min);
