@@ -130,9 +130,8 @@ WEE_API void *wee_realloc(void *ptr, size_t size);
  * block sheds in wee_realloc).  And once the heap's free memory exceeds
  * what is in use by more than 16 MiB, every free block above 256 KiB
  * (twice that threshold, as it rises; smaller blocks merge into such
- * blocks as they are freed) gives its pages
- * back too, looked at each time a quarter of what is in use has been
- * freed.  A program whose use then rises again makes the heap keep twice
+ * blocks as they are freed) gives its pages back too, looked at each time
+ * a quarter of what is in use has been freed.  A program whose use then rises again makes the heap keep twice
  * that rise free from then on, so that freeing and allocating most of the
  * heap over and over costs its pages once.  Complexity: O(1); at such a
  * look, O(free blocks above 256 KiB) and a system call for each one not
@@ -228,10 +227,10 @@ WEE_API void wee_stats(struct wee_stats *out);
  * size classes and the calling thread's cache keep for reuse go back to
  * the free list, where they merge with their neighbours.
  * Returns the bytes of the pages given back (not those of free blocks
- * whose pages went back before, by a call or by the heap itself): on Linux (madvise
- * MADV_DONTNEED, as glibc's malloc_trim) they leave the process's resident
- * set at once; on Windows (MEM_RESET) the system takes them when it needs
- * memory.  Returns 0, giving nothing back, with the static and wasm
+ * whose pages went back before, by a call or by the heap itself): on
+ * Linux (madvise MADV_DONTNEED, as glibc's malloc_trim) they leave the
+ * process's resident set at once; on Windows (MEM_RESET) the system takes
+ * them when it needs memory.  Returns 0, giving nothing back, with the static and wasm
  * backends, whose memory is the program's for good, for a heap inside a
  * buffer (wee_heap_in), and in a library built with extra assertions,
  * which keeps freed memory poisoned to catch writes after free.

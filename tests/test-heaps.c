@@ -206,9 +206,8 @@ END_TEST
 /*
  * A heap that frees most of what it held gives the pages of its free
  * cells back, though each block was too small to give its own: blocks of
- * 24 000 bytes, each with a small one beside it (which the size classes
- * would keep, holding the large ones' free cells apart, if they were not
- * emptied first), 48 MB in all, freed in a scattered order.  A heap that
+ * 24 000 bytes, each with a small one beside it that the size classes
+ * take as it is freed, 48 MB in all, freed in a scattered order.  A heap that
  * then allocates those pages again keeps them from then on.  Where pages
  * cannot go back, a quarter of the blocks (the static backend's array
  * holds 32 MiB), which all stay in memory.
