@@ -94,7 +94,11 @@ WEE_API void *wee_malloc(size_t size) WEE_MALLOC_ATTRS;
  *
  * Returns a pointer aligned to MIN_ALIGN whose first nmemb*size bytes are
  * zero, also when the memory is reused.  NULL with errno = ENOMEM when
- * nmemb*size overflows or memory is exhausted.
+ * nmemb*size overflows or memory is exhausted.  From 64 KiB up, with the
+ * mmap and VirtualAlloc backends, the pages that read as zero already are
+ * not written: those the heap grows by for the block, and on Linux those
+ * a freed block gave back (see wee_free).  They stay out of the process's
+ * memory until the program touches them, as with glibc's calloc.
  * Complexity: O(1) plus O(nmemb*size) to clear.
  */
 WEE_API void *wee_calloc(size_t nmemb, size_t size) WEE_MALLOC_ATTRS;

@@ -57,15 +57,34 @@ void *wee__backend_grow(size_t bytes, void *hint, int exact)
 #  define PURGE_ADVICE MADV_FREE
 #endif
 
+#if WEE_BACKEND_PURGE_ZEROES && !(defined(__linux__) && PURGE_ADVICE == MADV_DONTNEED)
+#  error "pages given back read as zero only with Linux's MADV_DONTNEED"
+#endif
+
+#ifdef PURGE_ADVICE
+/* The system's page size, the unit of purging. */
+static size_t page_bytes(void)
+{
+    long page = sysconf(_SC_PAGESIZE);
+
+    return page > 0 ? (size_t)page : WEE_PAGE_BYTES;
+}
+#endif
+
+#if WEE_BACKEND_PURGE_ZEROES
+size_t wee__backend_page_bytes(void)
+{
+    return page_bytes();
+}
+#endif
+
 size_t wee__backend_purge(char *from, char *to)
 {
 #ifdef PURGE_ADVICE
-    long page = sysconf(_SC_PAGESIZE);
+    uintptr_t page = page_bytes();
 
-    if (page <= 0)
-        page = (long)WEE_PAGE_BYTES;
-    from = (char *)(((uintptr_t)from + (uintptr_t)page - 1) & ~(uintptr_t)(page - 1));
-    to = (char *)((uintptr_t)to & ~(uintptr_t)(page - 1));
+    from = (char *)(((uintptr_t)from + page - 1) & ~(page - 1));
+    to = (char *)((uintptr_t)to & ~(page - 1));
     if (from < to && madvise(from, (size_t)(to - from), PURGE_ADVICE) == 0)
         return (size_t)(to - from);
 #else

@@ -40,18 +40,22 @@
 #if defined(__GNUC__)
 #  define WEE_NORETURN __attribute__((noreturn))
 #  define WEE_NOINLINE __attribute__((noinline))
+#  define WEE_ALWAYS_INLINE inline __attribute__((always_inline))
 #  define WEE_LIKELY(x) __builtin_expect(!!(x), 1)
 #  define WEE_UNLIKELY(x) __builtin_expect(!!(x), 0)
 #else
 #  define WEE_NORETURN
 #  define WEE_NOINLINE
+#  define WEE_ALWAYS_INLINE inline
 #  define WEE_LIKELY(x) (x)
 #  define WEE_UNLIKELY(x) (x)
 #endif
 
 /*
  * wee__backend_grow - get `bytes` (a multiple of WEE_PAGE_BYTES) of fresh,
- * readable and writable memory, aligned to at least 16 bytes.
+ * readable and writable memory, aligned to at least 16 bytes.  Fresh
+ * memory reads as zero (mmap and VirtualAlloc zero new pages; calloc
+ * relies on that where WEE_BACKEND_CAN_PURGE).
  *
  * `hint` is where the core would like the memory: right after the heap's
  * newest region, or right before it (where mmap tends to put it anyway),
@@ -76,6 +80,25 @@ WEE_INTERNAL void *wee__backend_grow(size_t bytes, void *hint, int exact);
 #define WEE_BACKEND_CAN_PURGE (WEE_ALLOC_BACKEND_MMAP || WEE_ALLOC_BACKEND_VIRTUALALLOC)
 #if WEE_BACKEND_CAN_PURGE
 WEE_INTERNAL size_t wee__backend_purge(char *from, char *to);
+#endif
+
+/*
+ * Whether the pages wee__backend_purge gave back read as zero until they
+ * are written again: on Linux, whose MADV_DONTNEED gives private
+ * anonymous memory fresh zero pages.  Not on Windows (MEM_RESET leaves
+ * the contents undefined) nor with MADV_FREE.  Then
+ * wee__backend_page_bytes() is the unit purge rounds to: the pages given
+ * back are the whole ones of [from, to) at that size.
+ */
+#ifndef WEE_BACKEND_PURGE_ZEROES
+#  if WEE_ALLOC_BACKEND_MMAP && defined(__linux__)
+#    define WEE_BACKEND_PURGE_ZEROES 1
+#  else
+#    define WEE_BACKEND_PURGE_ZEROES 0
+#  endif
+#endif
+#if WEE_BACKEND_PURGE_ZEROES
+WEE_INTERNAL size_t wee__backend_page_bytes(void);
 #endif
 
 /*

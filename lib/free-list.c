@@ -281,6 +281,15 @@ struct cell *wee__main_take(struct wee_heap *heap, size_t size, size_t align)
         bin_insert(heap, (struct free_cell *)gap);
     }
     c->next_raw = (c->next_raw & ~purged) | CELL_ALLOCATED;  /* no other flag */
+#if CALLOC_KNOWS_ZEROS && WEE_BACKEND_PURGE_ZEROES
+    if (purged) {
+        /* The free cell's pages went back and read as zero, all but those
+         * that hold a header or links written since: the page rounding is
+         * calloc's (heap_calloc), outside the lock. */
+        heap->zero.lo = poison_start(c);
+        heap->zero.hi = (char *)cell_next(c);
+    }
+#endif
     trim_taken(heap, c, size, purged);
     return c;
 }
@@ -416,6 +425,13 @@ int wee__main_grow(struct wee_heap *heap, size_t size, size_t align)
         return -1;
     heap->backend_bytes += bytes;
     wee__main_add_memory(heap, base, bytes);
+#if CALLOC_KNOWS_ZEROS
+    /* Fresh memory reads as zero, but for what was just written to it: at
+     * most a region record and a free cell's header and links at its
+     * start, and the sentinel at its end. */
+    heap->zero.lo = (char *)region_first((struct region *)base) + sizeof(struct free_cell);
+    heap->zero.hi = base + bytes - CELL_HEADER;
+#endif
     return 0;
 }
 
@@ -434,10 +450,18 @@ size_t wee__main_purge_free(struct wee_heap *heap, size_t min)
         struct free_cell *fc;
         for (fc = heap->bins[b]; fc; fc = fc->next_free) {
             struct cell *c = &fc->header;
+            size_t bytes;
+
             if (cell_has(c, CELL_PURGED) || cell_size(c) < min)
                 continue;
-            given += wee__main_purge(c, (char *)cell_next(c));
-            c->next_raw |= CELL_PURGED;
+            bytes = wee__main_purge(c, (char *)cell_next(c));
+            /* Where purged pages read as zero, the mark says so (calloc
+             * relies on it), so it needs a purge that took: one the system
+             * refused (madvise on pages locked with mlock) is tried again
+             * at the next look. */
+            if (bytes || !WEE_BACKEND_PURGE_ZEROES)
+                c->next_raw |= CELL_PURGED;
+            given += bytes;
         }
     }
     return given;

@@ -68,6 +68,21 @@ static inline struct cell *region_first(const struct region *r)
     return (struct cell *)(r + 1);
 }
 
+/*
+ * Whether calloc skips clearing what reads as zero already (wee_alloc.c,
+ * heap_calloc): where the backend's fresh memory is zero pages that the
+ * system provides at the first touch (mmap, VirtualAlloc), so that leaving
+ * them alone saves touching them, and not with extra assertions, whose
+ * free memory holds poison.  What is known to be zero is a span of bytes,
+ * set by the heap's last growth, and by a cell taken from a free cell
+ * whose pages went back (wee__main_grow, wee__main_take):
+ */
+#define CALLOC_KNOWS_ZEROS (WEE_BACKEND_CAN_PURGE && !WEE_ALLOC_EXTRA_ASSERTIONS)
+
+struct zero_span {
+    char *lo, *hi;  /* [lo, hi) reads as zero; empty when lo >= hi */
+};
+
 struct wee_heap {
     wee__lock_t lock;
     int in_buffer;                /* wee_heap_in: never asks the backend */
@@ -98,6 +113,10 @@ struct wee_heap {
     size_t purge_pad;
     size_t purge_low;
     size_t purge_high;
+
+#if CALLOC_KNOWS_ZEROS
+    struct zero_span zero;        /* reads as zero (pages, where purged) */
+#endif
 
     /* Accounting. */
     size_t backend_bytes;
@@ -318,12 +337,13 @@ static inline void wee__tcache_totals(size_t *cells, size_t *bytes)
 /* Take a free cell of at least `size` bytes (a cell size) whose payload
  * is aligned to `align` (a power of two, at least CELL_ALIGN), split it to
  * size and mark it allocated.  NULL when no free cell fits; the heap does
- * not grow. */
+ * not grow.  A cell taken from a free cell whose pages went back sets
+ * heap->zero where those read as zero (WEE_BACKEND_PURGE_ZEROES). */
 WEE_INTERNAL struct cell *wee__main_take(struct wee_heap *heap, size_t size, size_t align);
-
 /* Get memory from the backend so that a request of `size` bytes aligned to
  * `align` can be met.  0 on success, -1 when the backend fails or the heap
- * lives in a fixed buffer. */
+ * lives in a fixed buffer.  On success, where CALLOC_KNOWS_ZEROS,
+ * heap->zero is the new memory that still reads as zero. */
 WEE_INTERNAL int wee__main_grow(struct wee_heap *heap, size_t size, size_t align);
 
 /* Hand [base, base + bytes) to the heap: a new region, or an extension of
@@ -344,6 +364,14 @@ WEE_INTERNAL void wee__backend_unlock(void);
 /* Put an allocated (or cached) cell back on the main list, merging it with
  * its free neighbours. */
 WEE_INTERNAL void wee__main_release(struct wee_heap *heap, struct cell *c);
+
+/* The free cell that holds c once wee__main_release freed it: c, or the
+ * free cell before it, which c merged into (release() then clears c's
+ * next_raw, which a free cell's never is: it points at the next cell). */
+static inline struct cell *main_released_into(struct cell *c)
+{
+    return c->next_raw ? c : cell_prev(c);
+}
 
 /* Shrink an allocated cell to `size` bytes, releasing the tail when it is
  * large enough to be a cell. */
@@ -366,7 +394,8 @@ WEE_INTERNAL int wee__main_grow_in_place(struct wee_heap *heap, struct cell *c,
  * The bytes given back. */
 WEE_INTERNAL size_t wee__main_purge(struct cell *c, char *end);
 /* The same for every free cell on the main list of at least `min` bytes
- * whose pages have not gone back already, marking each CELL_PURGED. */
+ * whose pages have not gone back already, marking each CELL_PURGED (where
+ * those pages read as zero, only when the system took them). */
 WEE_INTERNAL size_t wee__main_purge_free(struct wee_heap *heap, size_t min);
 #endif
 

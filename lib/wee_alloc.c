@@ -27,12 +27,14 @@
 #  define VG_MALLOC(p, size, zeroed) VALGRIND_MALLOCLIKE_BLOCK((p), (size), 0, (zeroed))
 #  define VG_FREE(p) VALGRIND_FREELIKE_BLOCK((p), 0)
 #  define VG_RESIZE(p, old, new) VALGRIND_RESIZEINPLACE_BLOCK((p), (old), (new), 0)
+#  define VG_DEFINED(p, size) VALGRIND_MAKE_MEM_DEFINED((p), (size))
 #else
 #  define VG_ENTER() ((void)0)
 #  define VG_LEAVE() ((void)0)
 #  define VG_MALLOC(p, size, zeroed) ((void)0)
 #  define VG_FREE(p) ((void)0)
 #  define VG_RESIZE(p, old, new) ((void)0)
+#  define VG_DEFINED(p, size) ((void)0)
 #endif
 
 /* The default heap.  All zero is an empty, unlocked heap. */
@@ -112,7 +114,8 @@ static void note_in_use(struct wee_heap *heap, size_t bytes)
 /* A cell of `size` bytes aligned to `align`, from a size-class list when
  * one has it, else from the main list; the class lists are emptied into
  * the main list before the heap grows, so cached cells never make it grow. */
-static struct cell *heap_alloc(struct wee_heap *heap, size_t size, size_t align)
+static WEE_ALWAYS_INLINE struct cell *heap_alloc(struct wee_heap *heap, size_t size,
+                                                  size_t align)
 {
     struct cell *c = NULL;
 
@@ -194,7 +197,12 @@ static WEE_NOINLINE void purge_freed_slow(struct wee_heap *heap, struct cell *c,
     if (heap->in_buffer) {
         heap->purge_countdown = SIZE_MAX;
     } else if (size > floor) {
-        wee__main_purge(c, (char *)c + size);
+        /* The whole free cell, with the free neighbours the block merged
+         * with: marked, trims skip it, and calloc knows that it reads as
+         * zero where pages given back do. */
+        c = main_released_into(c);
+        if (wee__main_purge(c, (char *)cell_next(c)) || !WEE_BACKEND_PURGE_ZEROES)
+            c->next_raw |= CELL_PURGED;
         if (size <= PURGE_FLOOR_MAX)
             heap->purge_floor = size;
     } else if (size < heap->purge_countdown) {
@@ -206,7 +214,7 @@ static WEE_NOINLINE void purge_freed_slow(struct wee_heap *heap, struct cell *c,
 #endif
 
 /* c, a cell of `size` bytes, was just released to the main list (and may
- * have merged into the free cell before it). */
+ * have merged with its free neighbours). */
 static inline void purge_freed(struct wee_heap *heap, struct cell *c, size_t size)
 {
 #if GIVE_BACK_PAGES
@@ -342,12 +350,74 @@ static int is_power_of_two(size_t x)
     return x && !(x & (x - 1));
 }
 
+#if CALLOC_KNOWS_ZEROS
+/*
+ * calloc of at least this many bytes clears only what may not read as
+ * zero: not the new memory of a heap that grew for it, nor the pages of a
+ * free block that went back to the system where those read as zero
+ * (Linux).  Those pages stay untouched until the program uses them, as
+ * with glibc's calloc of a block it maps apart: a large table that is
+ * used sparsely costs only the pages used.  Smaller blocks come from
+ * memory in use a moment ago, where clearing all is cheaper.
+ */
+#define CALLOC_SPARSE_MIN WEE_PAGE_BYTES
+
+static WEE_NOINLINE void *calloc_sparse(struct wee_heap *heap, size_t n, const char *func)
+{
+    struct zero_span zero;
+    struct cell *c;
+    uintptr_t p, end, lo, hi;
+
+    if (n > WEE_MAX_REQUEST)
+        return fail(heap, ENOMEM);
+    lock(heap, func);
+    heap->zero.lo = heap->zero.hi = NULL;
+    c = heap_alloc(heap, cell_size_for(n), CELL_ALIGN);
+    zero = heap->zero;
+    if (c)
+        VG_MALLOC(cell_payload(c), cell_size(c) - CELL_HEADER, 0);
+    unlock(heap, func);
+    if (!c)
+        return fail(heap, ENOMEM);
+
+    /* What reads as zero: the pages of the span (those given back are
+     * whole pages), as far as they hold the block. */
+    p = (uintptr_t)cell_payload(c);
+    end = p + n;
+    lo = (uintptr_t)zero.lo;
+    hi = (uintptr_t)zero.hi;
+#if WEE_BACKEND_PURGE_ZEROES
+    {
+        uintptr_t page = wee__backend_page_bytes();
+        lo = round_up(lo, page);
+        hi &= ~(page - 1);
+    }
+#endif
+    if (lo < p)
+        lo = p;
+    if (hi > end)
+        hi = end;
+    if (lo < hi) {
+        memset((void *)p, 0, lo - p);
+        memset((void *)hi, 0, end - hi);
+        VG_DEFINED((void *)lo, hi - lo);
+    } else {
+        memset((void *)p, 0, n);
+    }
+    return (void *)p;
+}
+#endif
+
 static void *heap_calloc(struct wee_heap *heap, size_t nmemb, size_t size, const char *func)
 {
     void *p;
 
     if (size && nmemb > SIZE_MAX / size)
         return fail(heap, ENOMEM);
+#if CALLOC_KNOWS_ZEROS
+    if (nmemb * size >= CALLOC_SPARSE_MIN)
+        return calloc_sparse(heap, nmemb * size, func);
+#endif
     p = allocate(heap, nmemb * size, CELL_ALIGN, func);
     if (p)
         memset(p, 0, nmemb * size);

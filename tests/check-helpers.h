@@ -41,6 +41,16 @@
     ((WEE_ALLOC_BACKEND_MMAP || WEE_ALLOC_BACKEND_VIRTUALALLOC) \
      && !WEE_ALLOC_EXTRA_ASSERTIONS)
 
+/* Does calloc leave alone the pages a heap grows by (heap.h,
+ * CALLOC_KNOWS_ZEROS), and those a freed block gave back, which read as
+ * zero on Linux? */
+#define TEST_CALLOC_SKIPS_FRESH TEST_TRIM_GIVES_BACK
+#if defined(__linux__)
+#  define TEST_CALLOC_SKIPS_GIVEN_BACK (TEST_TRIM_GIVES_BACK && WEE_ALLOC_BACKEND_MMAP)
+#else
+#  define TEST_CALLOC_SKIPS_GIVEN_BACK 0
+#endif
+
 /* A value errno never takes, to see whether a call touched errno. */
 #define ERRNO_SENTINEL  4242
 

@@ -254,6 +254,76 @@ START_TEST(test_heap_that_empties_gives_pages_back_until_it_reuses_them)
 }
 END_TEST
 
+/* calloc n bytes from heap: they must read as zero, and the pages inside
+ * the block must be out of memory (`untouched`, at most 1 MiB in) or all
+ * in memory.  Residence is measured first: reading maps pages in. */
+static unsigned char *calloc_checked(wee_heap *heap, size_t n, int untouched)
+{
+    size_t page = (size_t)sysconf(_SC_PAGESIZE), inner = n - 2 * page, resident;
+    unsigned char *p = wee_heap_calloc(heap, 1, n);
+
+    ck_assert_ptr_nonnull(p);
+    resident = resident_bytes(p + page, inner);
+    if (untouched)
+        ck_assert_uint_le(resident, (size_t)1 << 20);
+    else
+        ck_assert_uint_ge(resident, inner);
+    ck_assert_uint_eq(first_nonzero(p, n), n);
+    return p;
+}
+
+/* A block of n bytes from heap, written all over with `fill`, freed. */
+static void *write_and_free(wee_heap *heap, size_t n, int fill)
+{
+    void *p = wee_heap_malloc(heap, n);
+
+    ck_assert_ptr_nonnull(p);
+    memset(p, fill, n);
+    wee_heap_free(heap, p);
+    return p;
+}
+
+/*
+ * calloc of a large block clears only what may not read as zero: the
+ * pages a heap grows by for it, and on Linux those a freed block gave
+ * back, stay out of memory until the program uses them.  Every block
+ * reads as zero all the same, also where it lies on memory written
+ * before: a freed block that kept its pages, and the written free end of
+ * a heap that grows for the block.
+ */
+START_TEST(test_heap_calloc_of_a_large_block_leaves_untouched_pages_alone)
+{
+    /* large is above the 32 MiB up to which freed blocks keep their pages
+     * once one of their size gave its pages back: each of its frees gives
+     * them back.  The static backend's array holds 32 MiB.  Blocks below
+     * 128 KiB (KEPT) keep their pages when freed. */
+    enum { KEPT = 100 << 10, GROWN = 8 << 20 };
+    size_t large = TEST_TRIM_GIVES_BACK ? (size_t)40 << 20 : (size_t)4 << 20;
+    wee_heap *heap = wee_heap_new();
+    unsigned char *p;
+
+    ck_assert_ptr_nonnull(heap);
+    p = calloc_checked(heap, large, TEST_CALLOC_SKIPS_FRESH);
+    memset(p, 0x5a, large);
+    wee_heap_free(heap, p);
+    /* The same place again: given back where pages can go back. */
+    ck_assert_ptr_eq(calloc_checked(heap, large, TEST_CALLOC_SKIPS_GIVEN_BACK), p);
+    write_and_free(heap, large, 0x5b);
+    /* calloc on memory written and freed a moment ago. */
+    p = write_and_free(heap, KEPT, 0x5c);
+    ck_assert_ptr_eq(calloc_checked(heap, KEPT, 0), p);
+    ck_assert_int_eq(wee_heap_check(heap, NULL), WEE_CHECK_OK);
+
+    /* A new heap whose free memory was written, grown for a block larger
+     * than all of it: the block spans written and fresh memory. */
+    heap = wee_heap_new();
+    ck_assert_ptr_nonnull(heap);
+    write_and_free(heap, KEPT, 0x5d);
+    calloc_checked(heap, GROWN, TEST_CALLOC_SKIPS_FRESH);
+    ck_assert_int_eq(wee_heap_check(heap, NULL), WEE_CHECK_OK);
+}
+END_TEST
+
 START_TEST(test_heap_in_exhaustion_fails_enomem_and_memory_is_reusable)
 {
     wee_heap *heap = wee_heap_in(arena, 64 * 1024);
@@ -664,6 +734,7 @@ static Suite *heaps_suite(SRunner *sr)
     tcase_add_test(tc, test_heap_free_gives_back_a_large_block_once_per_size);
     tcase_add_test(tc, test_heap_realloc_that_shrinks_a_large_block_gives_its_tail_back);
     tcase_add_test(tc, test_heap_that_empties_gives_pages_back_until_it_reuses_them);
+    tcase_add_test(tc, test_heap_calloc_of_a_large_block_leaves_untouched_pages_alone);
     tcase_add_test(tc, test_heap_in_exhaustion_fails_enomem_and_memory_is_reusable);
     tcase_add_test(tc, test_heap_in_rejects_small_or_null_buffers_with_einval);
     tcase_add_test(tc, test_heap_in_counts_its_size_from_the_aligned_start);
