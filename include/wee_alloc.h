@@ -126,20 +126,21 @@ WEE_API void *wee_realloc(void *ptr, size_t size);
  * ptr NULL: no-op.  The block is merged with free neighbours at once, or
  * kept on its size class's list.  Freed memory is kept by the heap for
  * later requests.  Where wee_trim can give pages back, the free of a block
- * above 128 KiB gives back the pages inside it, as glibc does with the
- * blocks it maps apart, unless a block at least as large has had its pages
- * given back before (up to 32 MiB): then the heap keeps them, as glibc
- * raises its threshold, so that freeing and allocating blocks of one size
- * over and over costs no system calls (the same holds for the tail that a
- * block sheds in wee_realloc).  And once the heap's free memory exceeds
- * what is in use by more than 16 MiB, every free block above 256 KiB
- * (twice that threshold, as it rises; smaller blocks merge into such
- * blocks as they are freed) gives its pages back too, looked at each time
- * a quarter of what is in use has been freed.  A program whose use then rises again makes the heap keep twice
- * that rise free from then on, so that freeing and allocating most of the
- * heap over and over costs its pages once.  Complexity: O(1); at such a
- * look, O(free blocks above 256 KiB) and a system call for each one not
- * given back already.
+ * above 128 KiB gives back the pages inside it and inside the free blocks
+ * it merges with, as glibc does with the blocks it maps apart, unless a
+ * block at least as large has had its pages given back before (up to
+ * 32 MiB): then the heap keeps them, as glibc raises its threshold, so
+ * that freeing and allocating blocks of one size over and over costs no
+ * system calls (the same holds for the tail that a block sheds in
+ * wee_realloc).  And once the heap's free memory exceeds what is in use by
+ * more than 16 MiB, every free block above 256 KiB (twice that threshold,
+ * as it rises; smaller blocks merge into such blocks as they are freed)
+ * gives its pages back too, looked at each time a quarter of what is in
+ * use has been freed.  A program whose use then rises again makes the heap
+ * keep twice that rise free from then on, so that freeing and allocating
+ * most of the heap over and over costs its pages once.  Complexity: O(1);
+ * at such a look, O(free blocks above 256 KiB) and a system call for each
+ * one not given back already.
  */
 WEE_API void wee_free(void *ptr);
 
@@ -209,6 +210,10 @@ struct wee_stats {
     size_t failed_requests;    /* allocations that returned NULL for lack of memory */
     unsigned fragmentation_permille; /* 1000 * (1 - largest_free_cell / free_bytes);
                                         0 when nothing is free */
+    size_t given_back_bytes;   /* of free_bytes, the pages given back to the
+                                  system (wee_trim, or the heap by itself:
+                                  see wee_free) and not used since; 0 with
+                                  the static and wasm backends */
 };
 
 /*
@@ -229,18 +234,18 @@ WEE_API void wee_stats(struct wee_stats *out);
  * backend_bytes does not change, and the next use of such a page is a
  * page fault that brings a fresh one.  Before that, the small blocks that
  * size classes and the calling thread's cache keep for reuse go back to
- * the free list, where they merge with their neighbours.
- * Returns the bytes of the pages given back (not those of free blocks
- * whose pages went back before, by a call or by the heap itself): on
- * Linux (madvise MADV_DONTNEED, as glibc's malloc_trim) they leave the
- * process's resident set at once; on Windows (MEM_RESET) the system takes
- * them when it needs memory.  Returns 0, giving nothing back, with the static and wasm
- * backends, whose memory is the program's for good, for a heap inside a
- * buffer (wee_heap_in), and in a library built with extra assertions,
- * which keeps freed memory poisoned to catch writes after free.
- * Complexity: O(free blocks), and a system call for each free block that
- * holds a whole page; takes the lock.  No block moves: every pointer the
- * program holds stays valid.
+ * the free list, where they merge with their neighbours.  Returns the
+ * bytes of the pages given back (not those of free blocks whose pages
+ * went back before, by a call or by the heap itself; wee_stats counts
+ * those in given_back_bytes): on Linux (madvise MADV_DONTNEED, as glibc's
+ * malloc_trim) they leave the process's resident set at once; on Windows
+ * (MEM_RESET) the system takes them when it needs memory.  Returns 0,
+ * giving nothing back, with the static and wasm backends, whose memory is
+ * the program's for good, for a heap inside a buffer (wee_heap_in), and
+ * in a library built with extra assertions, which keeps freed memory
+ * poisoned to catch writes after free.  Complexity: O(free blocks), and a
+ * system call for each free block that holds a whole page; takes the
+ * lock.  No block moves: every pointer the program holds stays valid.
  */
 WEE_API size_t wee_trim(void);
 

@@ -61,27 +61,17 @@ void *wee__backend_grow(size_t bytes, void *hint, int exact)
 #  error "pages given back read as zero only with Linux's MADV_DONTNEED"
 #endif
 
-#ifdef PURGE_ADVICE
-/* The system's page size, the unit of purging. */
-static size_t page_bytes(void)
+size_t wee__backend_page_bytes(void)
 {
     long page = sysconf(_SC_PAGESIZE);
 
     return page > 0 ? (size_t)page : WEE_PAGE_BYTES;
 }
-#endif
-
-#if WEE_BACKEND_PURGE_ZEROES
-size_t wee__backend_page_bytes(void)
-{
-    return page_bytes();
-}
-#endif
 
 size_t wee__backend_purge(char *from, char *to)
 {
 #ifdef PURGE_ADVICE
-    uintptr_t page = page_bytes();
+    uintptr_t page = wee__backend_page_bytes();
 
     from = (char *)(((uintptr_t)from + page - 1) & ~(page - 1));
     to = (char *)((uintptr_t)to & ~(page - 1));

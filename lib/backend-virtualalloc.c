@@ -46,13 +46,17 @@ void *wee__backend_grow(size_t bytes, void *hint, int exact)
  * heap joins adjacent allocations into one region: VirtualQuery says
  * where each run of pages with the same state ends.
  */
-size_t wee__backend_purge(char *from, char *to)
+size_t wee__backend_page_bytes(void)
 {
     SYSTEM_INFO info;
-    size_t page, given = 0;
 
     GetSystemInfo(&info);
-    page = info.dwPageSize;
+    return info.dwPageSize;
+}
+
+size_t wee__backend_purge(char *from, char *to)
+{
+    size_t page = wee__backend_page_bytes(), given = 0;
     from = (char *)(((uintptr_t)from + page - 1) & ~(uintptr_t)(page - 1));
     to = (char *)((uintptr_t)to & ~(uintptr_t)(page - 1));
     while (from < to) {

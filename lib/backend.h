@@ -80,15 +80,16 @@ WEE_INTERNAL void *wee__backend_grow(size_t bytes, void *hint, int exact);
 #define WEE_BACKEND_CAN_PURGE (WEE_ALLOC_BACKEND_MMAP || WEE_ALLOC_BACKEND_VIRTUALALLOC)
 #if WEE_BACKEND_CAN_PURGE
 WEE_INTERNAL size_t wee__backend_purge(char *from, char *to);
+/* The unit wee__backend_purge rounds to: the pages it gives back are the
+ * whole ones of [from, to) at this size. */
+WEE_INTERNAL size_t wee__backend_page_bytes(void);
 #endif
 
 /*
  * Whether the pages wee__backend_purge gave back read as zero until they
  * are written again: on Linux, whose MADV_DONTNEED gives private
  * anonymous memory fresh zero pages.  Not on Windows (MEM_RESET leaves
- * the contents undefined) nor with MADV_FREE.  Then
- * wee__backend_page_bytes() is the unit purge rounds to: the pages given
- * back are the whole ones of [from, to) at that size.
+ * the contents undefined) nor with MADV_FREE.
  */
 #ifndef WEE_BACKEND_PURGE_ZEROES
 #  if WEE_ALLOC_BACKEND_MMAP && defined(__linux__)
@@ -96,9 +97,6 @@ WEE_INTERNAL size_t wee__backend_purge(char *from, char *to);
 #  else
 #    define WEE_BACKEND_PURGE_ZEROES 0
 #  endif
-#endif
-#if WEE_BACKEND_PURGE_ZEROES
-WEE_INTERNAL size_t wee__backend_page_bytes(void);
 #endif
 
 /*

@@ -455,11 +455,11 @@ size_t wee__main_purge_free(struct wee_heap *heap, size_t min)
             if (cell_has(c, CELL_PURGED) || cell_size(c) < min)
                 continue;
             bytes = wee__main_purge(c, (char *)cell_next(c));
-            /* Where purged pages read as zero, the mark says so (calloc
-             * relies on it), so it needs a purge that took: one the system
-             * refused (madvise on pages locked with mlock) is tried again
-             * at the next look. */
-            if (bytes || !WEE_BACKEND_PURGE_ZEROES)
+            /* The mark says that the pages went (calloc relies on it
+             * where they read as zero, and wee_stats counts them): a
+             * purge the system refused (madvise on pages locked with
+             * mlock) is tried again at the next look. */
+            if (bytes)
                 c->next_raw |= CELL_PURGED;
             given += bytes;
         }
@@ -625,30 +625,44 @@ int wee__heap_walk(const struct wee_heap *heap, int (*visit)(void *, size_t, int
     return 0;
 }
 
-void wee__heap_count_free(const struct wee_heap *heap, size_t *cells, size_t *bytes,
-                          size_t *largest)
+void wee__heap_count_free(const struct wee_heap *heap, struct wee_stats *out)
 {
-    size_t b, i;
+    size_t b, i, cells = 0, bytes = 0, largest = 0, given = 0;
+#if GIVE_BACK_PAGES
+    uintptr_t page = wee__backend_page_bytes();
+#endif
 
-    *cells = *bytes = *largest = 0;
     for (b = 0; b < BIN_COUNT; b++) {
         const struct free_cell *fc;
         for (fc = heap->bins[b]; fc; fc = fc->next_free) {
-            size_t size = cell_size(&fc->header);
-            ++*cells;
-            *bytes += size;
-            if (size > *largest)
-                *largest = size;
+            const struct cell *c = &fc->header;
+            size_t size = cell_size(c);
+            cells++;
+            bytes += size;
+            if (size > largest)
+                largest = size;
+#if GIVE_BACK_PAGES
+            if (cell_has(c, CELL_PURGED)) {
+                /* The whole pages that wee__main_purge gave back. */
+                uintptr_t from = round_up((uintptr_t)poison_start((struct cell *)c), page);
+                uintptr_t to = (uintptr_t)cell_next(c) & ~(page - 1);
+                given += to > from ? to - from : 0;
+            }
+#endif
         }
     }
     for (i = 0; WEE_ALLOC_SIZE_CLASSES && i < CLASS_COUNT; i++) {
         const struct cell *c;
         for (c = heap->classes[i]; c; c = *cell_link((struct cell *)c)) {
             size_t size = cell_size(c);
-            ++*cells;
-            *bytes += size;
-            if (size > *largest)
-                *largest = size;
+            cells++;
+            bytes += size;
+            if (size > largest)
+                largest = size;
         }
     }
+    out->free_cells = cells;
+    out->free_bytes = bytes;
+    out->largest_free_cell = largest;
+    out->given_back_bytes = given;
 }

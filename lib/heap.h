@@ -394,8 +394,8 @@ WEE_INTERNAL int wee__main_grow_in_place(struct wee_heap *heap, struct cell *c,
  * The bytes given back. */
 WEE_INTERNAL size_t wee__main_purge(struct cell *c, char *end);
 /* The same for every free cell on the main list of at least `min` bytes
- * whose pages have not gone back already, marking each CELL_PURGED (where
- * those pages read as zero, only when the system took them). */
+ * whose pages have not gone back already, marking CELL_PURGED each whose
+ * pages the system took. */
 WEE_INTERNAL size_t wee__main_purge_free(struct wee_heap *heap, size_t min);
 #endif
 
@@ -415,9 +415,9 @@ WEE_INTERNAL int wee__heap_check(const struct wee_heap *heap, int poison,
 WEE_INTERNAL int wee__heap_walk(const struct wee_heap *heap,
                                 int (*visit)(void *, size_t, int, void *), void *arg);
 
-/* Free cells, free bytes and the largest free cell (class lists included). */
-WEE_INTERNAL void wee__heap_count_free(const struct wee_heap *heap, size_t *cells,
-                                       size_t *bytes, size_t *largest);
+/* Fill the free_cells, free_bytes, largest_free_cell and given_back_bytes
+ * of *out from the main list and the class lists. */
+WEE_INTERNAL void wee__heap_count_free(const struct wee_heap *heap, struct wee_stats *out);
 
 /* Extra assertions: fill [from, to) with `byte`, or verify it holds only
  * `byte` (returns 0 when intact). */

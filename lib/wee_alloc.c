@@ -201,7 +201,7 @@ static WEE_NOINLINE void purge_freed_slow(struct wee_heap *heap, struct cell *c,
          * with: marked, trims skip it, and calloc knows that it reads as
          * zero where pages given back do. */
         c = main_released_into(c);
-        if (wee__main_purge(c, (char *)cell_next(c)) || !WEE_BACKEND_PURGE_ZEROES)
+        if (wee__main_purge(c, (char *)cell_next(c)))
             c->next_raw |= CELL_PURGED;
         if (size <= PURGE_FLOOR_MAX)
             heap->purge_floor = size;
@@ -479,7 +479,7 @@ static void heap_stats(struct wee_heap *heap, struct wee_stats *out)
     out->in_use_bytes = heap->in_use_bytes;
     out->peak_in_use_bytes = heap->peak_in_use_bytes;
     out->failed_requests = heap->failed_requests;
-    wee__heap_count_free(heap, &out->free_cells, &out->free_bytes, &out->largest_free_cell);
+    wee__heap_count_free(heap, out);
     if (heap == &default_heap) {
         /* Cells in threads' caches are free to the program, though the
          * heap counts them in use. */

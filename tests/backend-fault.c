@@ -71,6 +71,11 @@ void *wee__backend_grow(size_t bytes, void *hint, int exact)
     return p;
 }
 
+size_t wee__backend_page_bytes(void)
+{
+    return 4096;
+}
+
 /* "Giving back" a page here scribbles over it, as a system may hand back
  * any contents: a trim that reached into a header, a free block's links
  * or a live block would show. */

@@ -541,6 +541,7 @@ START_TEST(test_free_null_is_noop)
     ck_assert_uint_eq(after.largest_free_cell, before.largest_free_cell);
     ck_assert_uint_eq(after.failed_requests, before.failed_requests);
     ck_assert_uint_eq(after.fragmentation_permille, before.fragmentation_permille);
+    ck_assert_uint_eq(after.given_back_bytes, before.given_back_bytes);
     ck_assert_int_eq(wee_check(), WEE_CHECK_OK);
     wee_free(p);
 }

@@ -99,7 +99,7 @@ START_TEST(test_heap_trim_gives_back_only_what_the_backend_gave)
     enum { BLOCK = 100000, N = 5 };
     wee_heap *in = wee_heap_in(arena, sizeof arena), *fed = wee_heap_new();
     unsigned char *a[N], *b[N];
-    size_t page = (size_t)sysconf(_SC_PAGESIZE), i;
+    size_t page = (size_t)sysconf(_SC_PAGESIZE), i, given = 0;
 
     ck_assert(in && fed);
     for (i = 0; i < N; i++) {
@@ -117,22 +117,34 @@ START_TEST(test_heap_trim_gives_back_only_what_the_backend_gave)
     ck_assert_uint_eq(wee_heap_trim(in), 0);
     for (i = 0; i < N; i++)
         ck_assert_uint_ge(resident_bytes(a[i] + page, BLOCK - 2 * page), BLOCK - 2 * page);
+    ck_assert_uint_eq(heap_stats_now(in).given_back_bytes, 0);
     ck_assert_int_eq(wee_heap_check(in, NULL), WEE_CHECK_OK);
+    ck_assert_uint_eq(heap_stats_now(fed).given_back_bytes, 0);
     if (TEST_TRIM_GIVES_BACK) {
-        ck_assert_uint_ge(wee_heap_trim(fed), N * BLOCK - 2 * page);
+        given = wee_heap_trim(fed);
+        ck_assert_uint_ge(given, N * BLOCK - 2 * page);
         for (i = 0; i < N; i++)
             ck_assert_uint_eq(resident_bytes(b[i] + page, BLOCK - 2 * page), 0);
+        /* The statistics count what went back; a second trim finds
+         * nothing more. */
+        ck_assert_uint_eq(heap_stats_now(fed).given_back_bytes, given);
+        ck_assert_uint_eq(wee_heap_trim(fed), 0);
     } else {
         ck_assert_uint_eq(wee_heap_trim(fed), 0);
     }
     ck_assert_int_eq(wee_heap_check(fed, NULL), WEE_CHECK_OK);
-    /* Both serve the same requests again. */
+    /* Both serve the same requests again, from the pages given back:
+     * in use again, they are no longer counted. */
     for (i = 0; i < N; i++) {
         ck_assert_ptr_nonnull(wee_heap_malloc(in, BLOCK));
         b[i] = wee_heap_malloc(fed, BLOCK);
         ck_assert_ptr_nonnull(b[i]);
         memset(b[i], 0x55, BLOCK);
     }
+    if (TEST_TRIM_GIVES_BACK)
+        ck_assert_uint_le(heap_stats_now(fed).given_back_bytes + N * (BLOCK - 2 * page), given);
+    else
+        ck_assert_uint_eq(heap_stats_now(fed).given_back_bytes, 0);
     ck_assert_int_eq(wee_heap_check(in, NULL), WEE_CHECK_OK);
     ck_assert_int_eq(wee_heap_check(fed, NULL), WEE_CHECK_OK);
 }
@@ -164,13 +176,16 @@ START_TEST(test_heap_free_gives_back_a_large_block_once_per_size)
      * them; a larger one gives them back again. */
     if (TEST_TRIM_GIVES_BACK) {
         ck_assert_uint_eq(resident_after_free(heap, wee_heap_malloc(heap, LARGE), LARGE), 0);
+        ck_assert_uint_ge(heap_stats_now(heap).given_back_bytes, LARGE - 2 * page);
         ck_assert_uint_ge(resident_after_free(heap, wee_heap_malloc(heap, LARGE), LARGE),
                           LARGE - 2 * page);
+        ck_assert_uint_le(heap_stats_now(heap).given_back_bytes, 2 * page);
         ck_assert_uint_eq(resident_after_free(heap, wee_heap_malloc(heap, 2 * LARGE),
                                               2 * LARGE), 0);
     } else {
         ck_assert_uint_ge(resident_after_free(heap, wee_heap_malloc(heap, LARGE), LARGE),
                           LARGE - 2 * page);
+        ck_assert_uint_eq(heap_stats_now(heap).given_back_bytes, 0);
     }
     ck_assert_int_eq(wee_heap_check(heap, NULL), WEE_CHECK_OK);
     ck_assert_ptr_nonnull(wee_heap_malloc(heap, 2 * LARGE));
