@@ -22,6 +22,34 @@
 #  define MAP_ANONYMOUS MAP_ANON
 #endif
 
+#if WEE_BACKEND_PURGE_ZEROES
+/* 1 when MADV_DONTNEED gives zero pages here, -1 when not, 0 before the
+ * first growth.  Written with the backend's lock held, before any heap
+ * has memory; read by heaps that grew since, after that lock. */
+static int purge_zeroes;
+
+int wee__backend_purge_zeroes(void)
+{
+    return purge_zeroes > 0;
+}
+
+/* Ask the system, on a page of its own, written then given back. */
+static int probe_purge_zeroes(void)
+{
+    size_t page = wee__backend_page_bytes();
+    volatile unsigned char *p = mmap(NULL, page, PROT_READ | PROT_WRITE,
+                                     MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+    int zeroes;
+
+    if (p == MAP_FAILED)
+        return -1;
+    p[0] = p[page - 1] = 0xa5;
+    zeroes = madvise((void *)p, page, MADV_DONTNEED) == 0 && p[0] == 0 && p[page - 1] == 0;
+    munmap((void *)p, page);
+    return zeroes ? 1 : -1;
+}
+#endif
+
 void *wee__backend_grow(size_t bytes, void *hint, int exact)
 {
     /* The hint asks for the pages next to the newest region, so the core
@@ -31,6 +59,10 @@ void *wee__backend_grow(size_t bytes, void *hint, int exact)
     int flags = MAP_PRIVATE | MAP_ANONYMOUS;
     void *p;
 
+#if WEE_BACKEND_PURGE_ZEROES
+    if (!purge_zeroes)
+        purge_zeroes = probe_purge_zeroes();
+#endif
 #ifdef MAP_FIXED_NOREPLACE
     if (exact)
         flags |= MAP_FIXED_NOREPLACE;

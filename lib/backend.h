@@ -86,10 +86,15 @@ WEE_INTERNAL size_t wee__backend_page_bytes(void);
 #endif
 
 /*
- * Whether the pages wee__backend_purge gave back read as zero until they
- * are written again: on Linux, whose MADV_DONTNEED gives private
+ * Whether the pages wee__backend_purge gave back may read as zero until
+ * they are written again: on Linux, whose MADV_DONTNEED gives private
  * anonymous memory fresh zero pages.  Not on Windows (MEM_RESET leaves
- * the contents undefined) nor with MADV_FREE.
+ * the contents undefined) nor with MADV_FREE.  Then
+ * wee__backend_purge_zeroes() says whether they do in this process: not
+ * every system that runs Linux programs keeps the promise (qemu's user
+ * mode ignores the advice for pages it cannot pass on to its host).  It
+ * is known once the backend has grown a heap, as every heap that has
+ * pages to give back did.
  */
 #ifndef WEE_BACKEND_PURGE_ZEROES
 #  if WEE_ALLOC_BACKEND_MMAP && defined(__linux__)
@@ -97,6 +102,9 @@ WEE_INTERNAL size_t wee__backend_page_bytes(void);
 #  else
 #    define WEE_BACKEND_PURGE_ZEROES 0
 #  endif
+#endif
+#if WEE_BACKEND_PURGE_ZEROES
+WEE_INTERNAL int wee__backend_purge_zeroes(void);
 #endif
 
 /*

@@ -57,7 +57,8 @@
  * Statistics: WEE_ALLOC_STATS=1 (any value but empty or 0)
  *   At exit (a destructor, so after the program's atexit handlers) the
  *   process writes two lines to standard error:
- *     wee_alloc_malloc[PID]: os_bytes=N peak_in_use_bytes=N in_use_bytes=N failed_requests=N
+ *     wee_alloc_malloc[PID]: os_bytes=N given_back_bytes=N peak_in_use_bytes=N
+ *         in_use_bytes=N failed_requests=N   (one line)
  *     wee_alloc_malloc[PID]: malloc=N free=N calloc=N ... malloc_trim=N
  *   with one write(2), formatted in a buffer on the stack: no stdio, no
  *   allocation.  They go to a close-on-exec copy of stderr made by the
@@ -162,6 +163,7 @@ static void print_stats(void)
     put_num(&l, pid);
     put_str(&l, "]:");
     put_field(&l, "os_bytes", s.backend_bytes);
+    put_field(&l, "given_back_bytes", s.given_back_bytes);
     put_field(&l, "peak_in_use_bytes", s.peak_in_use_bytes);
     put_field(&l, "in_use_bytes", s.in_use_bytes);
     put_field(&l, "failed_requests", s.failed_requests);

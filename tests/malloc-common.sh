@@ -229,6 +229,18 @@ link_test() {
     run_linked "link-$mode" "$tmp/linked"
     cat "$tmp/link-$mode.wee.out"
     check_stats "link-$mode" 20000
+    # The pages of its freed 4 MiB block went back to the system, but with
+    # extra assertions, which keep freed memory poisoned.
+    given=$(stat_value "link-$mode" given_back_bytes)
+    checking=$(PKG_CONFIG_LIBDIR=$builddir PKG_CONFIG_PATH='' "$pc" \
+        --variable=extra_assertions wee_alloc_malloc)
+    if [ "$checking" = yes ]; then
+        [ "$given" -eq 0 ] || fail "link-$mode: given_back_bytes=$given with extra assertions"
+    else
+        [ "$given" -ge 4000000 ] ||
+            fail "link-$mode: given_back_bytes=$given after a block of 4 MiB was freed"
+    fi
+    echo "link-$mode: given_back_bytes=$given"
     if [ "$mode" = static ]; then
         nm_cmd=${NM:-nm}
         # shellcheck disable=SC2086 # NM may carry options

@@ -5,7 +5,9 @@
  * -static by tests/test-malloc-link-static.sh.
  *
  * It builds, checks and frees a list of strings (malloc, calloc, realloc,
- * free) and exits 0 when they were intact.  Whether wee_alloc served it is
+ * free), then writes and frees a block of 4 MiB, whose pages go back to
+ * the system (given_back_bytes in WEE_ALLOC_STATS), and exits 0 when the
+ * strings were intact.  Whether wee_alloc served it is
  * shown from outside (WEE_ALLOC_STATS, the symbols of the static program)
  * and, in the shared case, from inside: glibc's own heap must be untouched.
  * (A static program must not ask glibc's heap: mallinfo2 would pull in
@@ -60,6 +62,14 @@ int main(void)
         count++;
     }
     printf("%ld nodes checked, %ld bad\n", count, bad);
+    {
+        size_t size = (size_t)4 << 20;
+        char *big = malloc(size);
+        if (!big)
+            return 1;
+        memset(big, 0x5a, size);
+        free(big);
+    }
 #ifdef HAVE_MALLINFO2
     {
         struct mallinfo2 mi = mallinfo2();
