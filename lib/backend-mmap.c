@@ -26,12 +26,7 @@
 /* 1 when MADV_DONTNEED gives zero pages here, -1 when not, 0 before the
  * first growth.  Written with the backend's lock held, before any heap
  * has memory; read by heaps that grew since, after that lock. */
-static int purge_zeroes;
-
-int wee__backend_purge_zeroes(void)
-{
-    return purge_zeroes > 0;
-}
+int wee__backend_purge_zeroes;
 
 /* Ask the system, on a page of its own, written then given back. */
 static int probe_purge_zeroes(void)
@@ -60,8 +55,8 @@ void *wee__backend_grow(size_t bytes, void *hint, int exact)
     void *p;
 
 #if WEE_BACKEND_PURGE_ZEROES
-    if (!purge_zeroes)
-        purge_zeroes = probe_purge_zeroes();
+    if (!wee__backend_purge_zeroes)
+        wee__backend_purge_zeroes = probe_purge_zeroes();
 #endif
 #ifdef MAP_FIXED_NOREPLACE
     if (exact)

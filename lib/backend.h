@@ -90,11 +90,12 @@ WEE_INTERNAL size_t wee__backend_page_bytes(void);
  * they are written again: on Linux, whose MADV_DONTNEED gives private
  * anonymous memory fresh zero pages.  Not on Windows (MEM_RESET leaves
  * the contents undefined) nor with MADV_FREE.  Then
- * wee__backend_purge_zeroes() says whether they do in this process: not
- * every system that runs Linux programs keeps the promise (qemu's user
- * mode ignores the advice for pages it cannot pass on to its host).  It
- * is known once the backend has grown a heap, as every heap that has
- * pages to give back did.
+ * wee__backend_purge_zeroes is 1 when they do in this process: not every
+ * system that runs Linux programs keeps the promise (qemu's user mode
+ * ignores the advice for pages it cannot pass on to its host).  It is
+ * known once the backend has grown a heap, as every heap that has pages
+ * to give back did (a variable, not a function: the core reads it where
+ * a call would cost every allocation the registers it saves).
  */
 #ifndef WEE_BACKEND_PURGE_ZEROES
 #  if WEE_ALLOC_BACKEND_MMAP && defined(__linux__)
@@ -104,7 +105,7 @@ WEE_INTERNAL size_t wee__backend_page_bytes(void);
 #  endif
 #endif
 #if WEE_BACKEND_PURGE_ZEROES
-WEE_INTERNAL int wee__backend_purge_zeroes(void);
+WEE_INTERNAL extern int wee__backend_purge_zeroes;
 #endif
 
 /*

@@ -282,7 +282,7 @@ struct cell *wee__main_take(struct wee_heap *heap, size_t size, size_t align)
     }
     c->next_raw = (c->next_raw & ~purged) | CELL_ALLOCATED;  /* no other flag */
 #if CALLOC_KNOWS_ZEROS && WEE_BACKEND_PURGE_ZEROES
-    if (purged && wee__backend_purge_zeroes()) {
+    if (purged && wee__backend_purge_zeroes > 0) {
         /* The free cell's pages went back and read as zero, all but those
          * that hold a header or links written since: the page rounding is
          * calloc's (heap_calloc), outside the lock. */
