@@ -54,6 +54,16 @@ static void errors(void)
     byte_sink = p[50];
 }
 
+/* Every one of the n bytes at p must read as zero. */
+static void zeroed(const unsigned char *p, size_t n, const char *what)
+{
+    size_t i;
+
+    for (i = 0; i < n; i++)
+        if (p[i] != 0)
+            expect(0, what);
+}
+
 /* Write every usable byte, then read them all back. */
 static void use(unsigned char *p, size_t n, unsigned char tag)
 {
@@ -122,6 +132,19 @@ static void clean(void)
     }
     for (i = 0; i < N; i++)
         wee_free(blocks[i]);
+
+    /* A large calloc leaves alone the pages that read as zero: the new
+     * memory the heap grows by for it, and on Linux the pages a freed
+     * block gave back, which the next calloc of its size takes.  memcheck
+     * must see all of it as zero and defined. */
+    for (i = 0; i < 2; i++) {
+        size_t large = (size_t)1 << 20;
+        unsigned char *z = wee_calloc(1, large);
+        expect(z != NULL, "wee_calloc, large");
+        zeroed(z, large, "large calloc zeroes");
+        use(z, large, 10);
+        wee_free(z);
+    }
 
     /* Aligned blocks. */
     for (i = 0; i < 17; i++) {
