@@ -285,7 +285,7 @@ struct cell *wee__main_take(struct wee_heap *heap, size_t size, size_t align)
     if (purged && wee__backend_purge_zeroes > 0) {
         /* The free cell's pages went back and read as zero, all but those
          * that hold a header or links written since: the page rounding is
-         * calloc's (heap_calloc), outside the lock. */
+         * calloc_sparse's, outside the lock. */
         heap->zero.lo = poison_start(c);
         heap->zero.hi = (char *)cell_next(c);
     }

@@ -70,7 +70,7 @@ static inline struct cell *region_first(const struct region *r)
 
 /*
  * Whether calloc skips clearing what reads as zero already (wee_alloc.c,
- * heap_calloc): where the backend's fresh memory is zero pages that the
+ * calloc_sparse): where the backend's fresh memory is zero pages that the
  * system provides at the first touch (mmap, VirtualAlloc), so that leaving
  * them alone saves touching them, and not with extra assertions, whose
  * free memory holds poison.  What is known to be zero is a span of bytes,
@@ -340,6 +340,7 @@ static inline void wee__tcache_totals(size_t *cells, size_t *bytes)
  * not grow.  A cell taken from a free cell whose pages went back sets
  * heap->zero where those read as zero (WEE_BACKEND_PURGE_ZEROES). */
 WEE_INTERNAL struct cell *wee__main_take(struct wee_heap *heap, size_t size, size_t align);
+
 /* Get memory from the backend so that a request of `size` bytes aligned to
  * `align` can be met.  0 on success, -1 when the backend fails or the heap
  * lives in a fixed buffer.  On success, where CALLOC_KNOWS_ZEROS,
