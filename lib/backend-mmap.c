@@ -98,12 +98,11 @@ size_t wee__backend_page_bytes(void)
 size_t wee__backend_purge(char *from, char *to)
 {
 #ifdef PURGE_ADVICE
-    uintptr_t page = wee__backend_page_bytes();
+    uintptr_t start = (uintptr_t)from, end = (uintptr_t)to;
 
-    from = (char *)(((uintptr_t)from + page - 1) & ~(page - 1));
-    to = (char *)((uintptr_t)to & ~(page - 1));
-    if (from < to && madvise(from, (size_t)(to - from), PURGE_ADVICE) == 0)
-        return (size_t)(to - from);
+    wee__whole_pages(&start, &end, wee__backend_page_bytes());
+    if (start < end && madvise((void *)start, (size_t)(end - start), PURGE_ADVICE) == 0)
+        return (size_t)(end - start);
 #else
     (void)from;
     (void)to;

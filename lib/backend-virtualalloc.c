@@ -56,9 +56,12 @@ size_t wee__backend_page_bytes(void)
 
 size_t wee__backend_purge(char *from, char *to)
 {
-    size_t page = wee__backend_page_bytes(), given = 0;
-    from = (char *)(((uintptr_t)from + page - 1) & ~(uintptr_t)(page - 1));
-    to = (char *)((uintptr_t)to & ~(uintptr_t)(page - 1));
+    uintptr_t start = (uintptr_t)from, end = (uintptr_t)to;
+    size_t given = 0;
+
+    wee__whole_pages(&start, &end, wee__backend_page_bytes());
+    from = (char *)start;
+    to = (char *)end;
     while (from < to) {
         MEMORY_BASIC_INFORMATION run;
         char *end;

@@ -10,6 +10,7 @@
 #define WEE_BACKEND_H
 
 #include <stddef.h>
+#include <stdint.h>
 
 #include "wee_alloc_config.h"
 
@@ -81,9 +82,17 @@ WEE_INTERNAL void *wee__backend_grow(size_t bytes, void *hint, int exact);
 #if WEE_BACKEND_CAN_PURGE
 WEE_INTERNAL size_t wee__backend_purge(char *from, char *to);
 /* The unit wee__backend_purge rounds to: the pages it gives back are the
- * whole ones of [from, to) at this size. */
+ * whole ones of [from, to) at this size (wee__whole_pages). */
 WEE_INTERNAL size_t wee__backend_page_bytes(void);
 #endif
+
+/* Narrow [*from, *to) to the whole pages of `page` bytes (a power of two)
+ * inside it; empty (*from >= *to) when it holds none. */
+static inline void wee__whole_pages(uintptr_t *from, uintptr_t *to, uintptr_t page)
+{
+    *from = (*from + page - 1) & ~(page - 1);
+    *to &= ~(page - 1);
+}
 
 /*
  * Whether the pages wee__backend_purge gave back may read as zero until

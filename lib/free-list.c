@@ -644,8 +644,9 @@ void wee__heap_count_free(const struct wee_heap *heap, struct wee_stats *out)
 #if GIVE_BACK_PAGES
             if (cell_has(c, CELL_PURGED)) {
                 /* The whole pages that wee__main_purge gave back. */
-                uintptr_t from = round_up((uintptr_t)poison_start((struct cell *)c), page);
-                uintptr_t to = (uintptr_t)cell_next(c) & ~(page - 1);
+                uintptr_t from = (uintptr_t)poison_start((struct cell *)c);
+                uintptr_t to = (uintptr_t)cell_next(c);
+                wee__whole_pages(&from, &to, page);
                 given += to > from ? to - from : 0;
             }
 #endif

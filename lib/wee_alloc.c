@@ -387,11 +387,7 @@ static WEE_NOINLINE void *calloc_sparse(struct wee_heap *heap, size_t n, const c
     lo = (uintptr_t)zero.lo;
     hi = (uintptr_t)zero.hi;
 #if WEE_BACKEND_PURGE_ZEROES
-    {
-        uintptr_t page = wee__backend_page_bytes();
-        lo = round_up(lo, page);
-        hi &= ~(page - 1);
-    }
+    wee__whole_pages(&lo, &hi, wee__backend_page_bytes());
 #endif
     if (lo < p)
         lo = p;

@@ -81,8 +81,9 @@ size_t wee__backend_page_bytes(void)
  * or a live block would show. */
 size_t wee__backend_purge(char *from, char *to)
 {
-    uintptr_t start = ((uintptr_t)from + 4095) & ~(uintptr_t)4095;
-    uintptr_t end = (uintptr_t)to & ~(uintptr_t)4095;
+    uintptr_t start = (uintptr_t)from, end = (uintptr_t)to;
+
+    wee__whole_pages(&start, &end, wee__backend_page_bytes());
 
     if (start >= end)
         return 0;
