@@ -285,18 +285,39 @@ static WEE_NOINLINE void *fail(struct wee_heap *heap, int error)
 #  define LOCKED_PATH
 #endif
 
-static LOCKED_PATH void *allocate_locked(struct wee_heap *heap, size_t size, size_t align,
-                                         const char *func)
+/* allocate_locked's work, inline in it and in calloc_sparse (frames named
+ * allocate*, as tests/test-valgrind.sh expects of the library); with
+ * `zero` (calloc, CALLOC_KNOWS_ZEROS), *zero is set to what of the cell
+ * reads as zero (heap->zero, which the main list sets). */
+static WEE_ALWAYS_INLINE void *allocate_under_lock(struct wee_heap *heap, size_t size,
+                                                   size_t align, const char *func,
+                                                   struct zero_span *zero)
 {
     struct cell *c;
 
     lock(heap, func);
+#if CALLOC_KNOWS_ZEROS
+    if (zero)
+        heap->zero.lo = heap->zero.hi = NULL;
+#endif
     c = heap_alloc(heap, size, align);
+#if CALLOC_KNOWS_ZEROS
+    if (zero)
+        *zero = heap->zero;
+#else
+    (void)zero;
+#endif
     if (c)
         VG_MALLOC(cell_payload(c), cell_size(c) - CELL_HEADER, 0);
     unlock(heap, func);
 
     return c ? cell_payload(c) : fail(heap, ENOMEM);
+}
+
+static LOCKED_PATH void *allocate_locked(struct wee_heap *heap, size_t size, size_t align,
+                                         const char *func)
+{
+    return allocate_under_lock(heap, size, align, func, NULL);
 }
 
 /* Allocate `n` bytes aligned to `align` (a power of two), or fail with
@@ -365,24 +386,16 @@ static int is_power_of_two(size_t x)
 static WEE_NOINLINE void *calloc_sparse(struct wee_heap *heap, size_t n, const char *func)
 {
     struct zero_span zero;
-    struct cell *c;
     uintptr_t p, end, lo, hi;
 
     if (n > WEE_MAX_REQUEST)
         return fail(heap, ENOMEM);
-    lock(heap, func);
-    heap->zero.lo = heap->zero.hi = NULL;
-    c = heap_alloc(heap, cell_size_for(n), CELL_ALIGN);
-    zero = heap->zero;
-    if (c)
-        VG_MALLOC(cell_payload(c), cell_size(c) - CELL_HEADER, 0);
-    unlock(heap, func);
-    if (!c)
-        return fail(heap, ENOMEM);
+    p = (uintptr_t)allocate_under_lock(heap, cell_size_for(n), CELL_ALIGN, func, &zero);
+    if (!p)
+        return NULL;
 
     /* What reads as zero: the pages of the span (those given back are
      * whole pages), as far as they hold the block. */
-    p = (uintptr_t)cell_payload(c);
     end = p + n;
     lo = (uintptr_t)zero.lo;
     hi = (uintptr_t)zero.hi;
