@@ -220,6 +220,9 @@ struct wee_stats {
  * wee_stats - fill *out with the default heap's statistics.
  *
  * out NULL: no-op.  Complexity: O(number of free cells); takes the lock.
+ * With extra assertions the heap is checked first (O(number of cells)), so
+ * that free-list links a write after free replaced abort the program
+ * instead of being followed.
  */
 WEE_API void wee_stats(struct wee_stats *out);
 
@@ -266,8 +269,13 @@ enum wee_check_result {
 /*
  * wee_check - walk the whole default heap and verify every invariant.
  *
- * Returns WEE_CHECK_OK (0) or the first broken invariant found.
- * Complexity: O(number of cells); takes the lock.
+ * Returns WEE_CHECK_OK (0) or the first broken invariant found.  A link
+ * of a free list is followed only once it is known to lead to a cell of
+ * the heap: links that a write after free replaced are reported
+ * (WEE_CHECK_FREE_LIST, WEE_CHECK_SIZE_CLASS), in every build.
+ * Complexity: O(number of cells), each free one looked up among the heap's
+ * regions (runs of memory from the backend, usually one or two); takes
+ * the lock.
  */
 WEE_API int wee_check(void);
 
@@ -365,7 +373,9 @@ WEE_API size_t wee_heap_trim(wee_heap *heap);
  * operation while the heap has at most 4096 cells, and every 256 operations
  * on larger heaps (so that checking stays linear in the work done); every
  * operation also checks the cells it touches, and poison is verified
- * whenever freed memory is handed out again.  O(number of cells).
+ * whenever freed memory is handed out again.  When a write after free
+ * replaced a free cell's links, *where is that cell.  O(number of cells),
+ * as wee_check.
  */
 WEE_API int wee_heap_check(wee_heap *heap, void **where);
 
@@ -380,7 +390,9 @@ WEE_API int wee_heap_check(wee_heap *heap, void **where);
  * The walk stops at the first non-zero value visit returns, and returns it;
  * 0 when every cell was visited (and when visit is NULL, which visits
  * nothing).  The heap's lock is held throughout: visit must not call into
- * the same heap.  O(number of cells).
+ * the same heap.  O(number of cells).  With extra assertions the heap is
+ * checked first, so that headers an overrun broke abort the program
+ * instead of being followed.
  */
 typedef int (*wee_walk_fn)(void *block, size_t size, int in_use, void *arg);
 WEE_API int wee_heap_walk(wee_heap *heap, wee_walk_fn visit, void *arg);

@@ -95,9 +95,28 @@ static void bin_insert(struct wee_heap *heap, struct free_cell *fc)
     }
 }
 
+/*
+ * With extra assertions, before fc leaves bin b: its links must be a
+ * list's, each NULL or a cell of the heap that links back to it.  A write
+ * after free lands on these words first, and unlinking would write
+ * through whatever it left there.
+ */
+static void check_links(const struct wee_heap *heap, struct free_cell *fc, unsigned b)
+{
+    const struct free_cell *next = fc->next_free, *prev = fc->prev_free;
+
+    if ((next && (!wee__heap_owns(heap, &next->header) || next->prev_free != fc))
+        || (prev ? !wee__heap_owns(heap, &prev->header) || prev->next_free != fc
+                 : heap->bins[b] != fc))
+        wee__fatal(heap_caller(heap), "freed memory was written to (use after free?)",
+                   cell_payload(&fc->header));
+}
+
 /* Unlink fc from its bin, b. */
 static void bin_unlink(struct wee_heap *heap, struct free_cell *fc, unsigned b)
 {
+    if (WEE_ALLOC_EXTRA_ASSERTIONS)
+        check_links(heap, fc, b);
     if (fc->next_free)
         fc->next_free->prev_free = fc->prev_free;
     if (fc->prev_free) {
@@ -571,10 +590,13 @@ static int check_bins(const struct wee_heap *heap, size_t free_cells, const void
             if (!!(heap->sl_bitmap[fl] >> sl & 1) != !!heap->bins[b])
                 return FOUND(WEE_CHECK_BITMAP, &heap->bins[b]);
             for (fc = heap->bins[b]; fc; prev = fc, fc = fc->next_free) {
-                if (++seen > free_cells || !cell_aligned(&fc->header)
-                    || !cell_is_free(&fc->header) || fc->prev_free != prev)
-                    return FOUND(WEE_CHECK_FREE_LIST, fc);
-                if (bin_of(cell_size(&fc->header)) != b)
+                /* A link that a write after free replaced is not
+                 * followed: the cell that holds it is at fault. */
+                if (!wee__heap_owns(heap, &fc->header))
+                    return FOUND(WEE_CHECK_FREE_LIST,
+                                 prev ? (const void *)prev : (const void *)&heap->bins[b]);
+                if (++seen > free_cells || !cell_is_free(&fc->header) || fc->prev_free != prev
+                    || bin_of(cell_size(&fc->header)) != b)
                     return FOUND(WEE_CHECK_FREE_LIST, fc);
             }
         }

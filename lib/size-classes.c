@@ -39,6 +39,22 @@
  */
 #define CLASS_CACHE_MIN_BYTES ((size_t)64 * 1024)
 
+/* The cell after c on its list.  With extra assertions the link must be
+ * NULL or a cell of the heap that waits on the same list: a write after
+ * free lands on it first, and it must be reported, never followed. */
+static struct cell *class_next(const struct wee_heap *heap, struct cell *c)
+{
+    struct cell *next = *cell_link(c);
+
+    if (WEE_ALLOC_EXTRA_ASSERTIONS && next
+        && (!wee__heap_owns(heap, next)
+            || (next->next_raw & CELL_FLAGS) != (CELL_ALLOCATED | CELL_CACHED)
+            || cell_size(next) != cell_size(c)))
+        wee__fatal(heap_caller(heap), "freed memory was written to (use after free?)",
+                   cell_payload(c));
+    return next;
+}
+
 struct cell *wee__class_pop(struct wee_heap *heap, size_t size)
 {
     struct cell **head = &heap->classes[index_of_size(size)];
@@ -46,7 +62,7 @@ struct cell *wee__class_pop(struct wee_heap *heap, size_t size)
 
     if (!c)
         return NULL;
-    *head = *cell_link(c);
+    *head = class_next(heap, c);
     heap->class_bytes -= size;
     if (WEE_ALLOC_EXTRA_ASSERTIONS
         && !wee__poison_intact((char *)cell_payload(c) + WORD, cell_next(c), POISON_CLASS))
@@ -85,7 +101,7 @@ int wee__class_flush(struct wee_heap *heap)
     for (i = 0; i < CLASS_COUNT; i++) {
         struct cell *c;
         while ((c = heap->classes[i]) != NULL) {
-            heap->classes[i] = *cell_link(c);
+            heap->classes[i] = class_next(heap, c);
             wee__main_release(heap, c);
         }
     }
@@ -101,7 +117,13 @@ int wee__class_check(const struct wee_heap *heap, size_t limit, size_t *cells,
     *cells = 0;
     for (i = 0; i < CLASS_COUNT; i++) {
         struct cell *c;
-        for (c = heap->classes[i]; c; c = *cell_link(c)) {
+        const void *holder = &heap->classes[i];
+        for (c = heap->classes[i]; c; holder = c, c = *cell_link(c)) {
+            /* A link that a write after free replaced is not followed:
+             * the cell that holds it is at fault. */
+            *where = holder;
+            if (!wee__heap_owns(heap, c))
+                return WEE_CHECK_SIZE_CLASS;
             *where = c;
             if (++*cells > limit
                 || (c->next_raw & CELL_FLAGS) != (CELL_ALLOCATED | CELL_CACHED)

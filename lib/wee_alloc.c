@@ -80,16 +80,23 @@ static void lock(struct wee_heap *heap, const char *func)
     VG_ENTER();
 }
 
+/* Extra assertions: a broken heap is fatal, naming func.  `poison`: check
+ * all freed memory's poison too. */
+static void verify(struct wee_heap *heap, int poison, const char *func)
+{
+    const void *where;
+    int result = wee__heap_check(heap, poison, &where, &heap->checked_cells);
+
+    if (result != WEE_CHECK_OK)
+        wee__fatal(func, wee_check_describe(result), where);
+}
+
 static void unlock(struct wee_heap *heap, const char *func)
 {
     if (WEE_ALLOC_EXTRA_ASSERTIONS) {
         int periodic = ++heap->checked_calls % CHECK_PERIOD == 0;
-        if (periodic || heap->checked_cells <= CHECK_EVERY_CALL_CELLS) {
-            const void *where;
-            int result = wee__heap_check(heap, periodic, &where, &heap->checked_cells);
-            if (result != WEE_CHECK_OK)
-                wee__fatal(func, wee_check_describe(result), where);
-        }
+        if (periodic || heap->checked_cells <= CHECK_EVERY_CALL_CELLS)
+            verify(heap, periodic, func);
     }
     VG_LEAVE();
     wee__lock_release(&heap->lock);
@@ -479,11 +486,15 @@ static void *heap_realloc(struct wee_heap *heap, void *ptr, size_t size, const c
     return ptr;
 }
 
-static void heap_stats(struct wee_heap *heap, struct wee_stats *out)
+static void heap_stats(struct wee_heap *heap, struct wee_stats *out, const char *func)
 {
     if (!out)
         return;
-    lock(heap, "wee_heap_stats");
+    lock(heap, func);
+    /* The counts follow the free lists' links: with extra assertions,
+     * links that a write after free replaced are reported first. */
+    if (WEE_ALLOC_EXTRA_ASSERTIONS)
+        verify(heap, 0, func);
     out->backend_bytes = heap->backend_bytes;
     out->in_use_bytes = heap->in_use_bytes;
     out->peak_in_use_bytes = heap->peak_in_use_bytes;
@@ -627,7 +638,7 @@ size_t wee_malloc_usable_size(const void *ptr)
 
 void wee_stats(struct wee_stats *out)
 {
-    heap_stats(&default_heap, out);
+    heap_stats(&default_heap, out, "wee_stats");
 }
 
 int wee_check(void)
@@ -750,7 +761,7 @@ size_t wee_heap_usable_size(wee_heap *heap, const void *ptr)
 
 void wee_heap_stats(wee_heap *heap, struct wee_stats *out)
 {
-    heap_stats(heap_or_default(heap), out);
+    heap_stats(heap_or_default(heap), out, "wee_heap_stats");
 }
 
 int wee_heap_check(wee_heap *heap, void **where)
@@ -771,6 +782,10 @@ int wee_heap_walk(wee_heap *heap, wee_walk_fn visit, void *arg)
     if (!visit)
         return 0;
     lock(heap, "wee_heap_walk");
+    /* The walk follows the cells' headers: with extra assertions, headers
+     * that an overrun broke are reported first. */
+    if (WEE_ALLOC_EXTRA_ASSERTIONS)
+        verify(heap, 0, "wee_heap_walk");
     result = wee__heap_walk(heap, visit, arg);
     unlock_unchanged(heap);
     return result;

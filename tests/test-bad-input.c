@@ -617,6 +617,62 @@ static void row_write_after_free_large(void)
     fail("the written freed block was never handed out again", 0);
 }
 
+/* The first word of a freed block links it to the next free block of its
+ * list.  Write there an address that is no block's: wee_check reports the
+ * list, in every build, without following the link.  (A small block may
+ * wait in the thread's cache, which wee_check does not see: test-heaps
+ * covers the size-class lists on a heap of its own.) */
+static void row_links_written_after_free_check(void)
+{
+    unsigned char *b = middle_of_three(10000);
+    uintptr_t saved;
+
+    wee_free(b);
+    saved = *(uintptr_t *)b;
+    *(uintptr_t *)b = 16;
+    CHECK(wee_check() == WEE_CHECK_FREE_LIST);
+    *(uintptr_t *)b = saved;
+    CHECK(wee_check() == WEE_CHECK_OK);
+}
+
+/* With extra assertions, the call that would follow the link aborts
+ * instead, naming the block: from the main list, and from a size-class
+ * list (the main list without size classes). */
+static void links_written_after_free(size_t n)
+{
+    unsigned char *b = middle_of_three(n);
+
+    wee_free(b);
+    *(uintptr_t *)b = 16;
+    expect_abort("wee_malloc", b);
+    b = wee_malloc(n);
+    fail("the block was handed out", 0);
+}
+
+static void row_links_written_after_free_large(void)
+{
+    links_written_after_free(10000);
+}
+
+static void row_links_written_after_free_small(void)
+{
+    links_written_after_free(48);
+}
+
+/* wee_stats follows the same links: with extra assertions it checks them
+ * first, and aborts naming the cell that holds the broken one. */
+static void row_links_written_after_free_stats(void)
+{
+    unsigned char *b = middle_of_three(10000);
+    struct wee_stats s;
+
+    wee_free(b);
+    *(uintptr_t *)b = 16;
+    expect_abort("wee_stats", b - HEADER);
+    wee_stats(&s);
+    fail("wee_stats returned", 0);
+}
+
 /* Write past the end of a block, over the next cell's header: wee_check
  * says where; the next call that checks the heap aborts. */
 static void row_overrun(void)
@@ -632,6 +688,28 @@ static void row_overrun(void)
     CHECK(where == b - HEADER);
     expect_abort("wee_malloc", where);
     where = wee_malloc(10);
+}
+
+static int visit_nothing(void *block, size_t size, int in_use, void *arg)
+{
+    (void)block;
+    (void)size;
+    (void)in_use;
+    (void)arg;
+    return 0;
+}
+
+/* wee_heap_walk follows the headers: with extra assertions it checks
+ * them first. */
+static void row_overrun_walk(void)
+{
+    unsigned char *a = wee_malloc(100), *b = wee_malloc(100);
+
+    CHECK(a && b);
+    fill(a, 0x5a, wee_malloc_usable_size(a) + HEADER / 2);
+    expect_abort("wee_heap_walk", b - HEADER);
+    wee_heap_walk(NULL, visit_nothing, NULL);
+    fail("wee_heap_walk returned", 0);
 }
 
 /* ---- the table ---- */
@@ -676,7 +754,12 @@ static const struct row rows[] = {
     { "write after free: wee_check", row_write_after_free_check, RETURNS, WITH_ASSERTIONS },
     { "write after free: reuse by calloc", row_write_after_free_calloc, ABORTS, WITH_ASSERTIONS },
     { "write after free: reuse by malloc", row_write_after_free_large, ABORTS, WITH_ASSERTIONS },
+    { "write after free over the links: wee_check", row_links_written_after_free_check, RETURNS, ALWAYS },
+    { "write after free over the links: reuse by malloc", row_links_written_after_free_large, ABORTS, WITH_ASSERTIONS },
+    { "write after free over a small block's link", row_links_written_after_free_small, ABORTS, WITH_ASSERTIONS },
+    { "write after free over the links: wee_stats", row_links_written_after_free_stats, ABORTS, WITH_ASSERTIONS },
     { "write past the end of a block", row_overrun, ABORTS, WITH_ASSERTIONS },
+    { "write past the end of a block: wee_heap_walk", row_overrun_walk, ABORTS, WITH_ASSERTIONS },
 };
 
 #define ROW_COUNT (sizeof rows / sizeof rows[0])

@@ -624,6 +624,64 @@ START_TEST(test_check_reports_the_broken_invariant_and_where)
 }
 END_TEST
 
+/* Memory that is not the heap's, for a link to point at. */
+static _Alignas(64) unsigned char elsewhere[256];
+
+/*
+ * Write `value` over word `word` of the freed block `p` (its free-list
+ * links), as a write after free would: the check must report `expect`,
+ * naming p's cell, without following the link, wherever it points.
+ */
+static void check_written_link(wee_heap *heap, unsigned char *p, int word, uintptr_t value,
+                               int expect)
+{
+    uintptr_t *links = (uintptr_t *)p;
+    uintptr_t saved = links[word];
+    void *where = NULL;
+
+    links[word] = value;
+    ck_assert_int_eq(wee_heap_check(heap, &where), expect);
+    ck_assert_ptr_eq(where, p - TEST_HEADER);
+    links[word] = saved;
+    ck_assert_int_eq(wee_heap_check(heap, &where), WEE_CHECK_OK);
+}
+
+START_TEST(test_check_reports_free_list_links_written_after_free)
+{
+    wee_heap *heap = wee_heap_in(arena, sizeof arena);
+    unsigned char *big[4], *small[4];
+    /* Not the heap's: an unmapped page, static data, the middle of a block. */
+    uintptr_t values[3];
+    int i, word, small_expect;
+
+    for (i = 0; i < 4; i++) {
+        ck_assert_ptr_nonnull(big[i] = wee_heap_malloc(heap, 4000));
+        ck_assert_ptr_nonnull(small[i] = wee_heap_malloc(heap, 48));
+    }
+    values[0] = 16;
+    values[1] = (uintptr_t)elsewhere;
+    values[2] = (uintptr_t)(big[1] + 64);
+    /* Two blocks on the main list, big[2] first (it was freed last), then
+     * big[0]: word 0 of each links to the next, word 1 to the one before. */
+    wee_heap_free(heap, big[0]);
+    wee_heap_free(heap, big[2]);
+    for (i = 0; i < 3; i++)
+        for (word = 0; word < 2; word++) {
+            check_written_link(heap, big[2], word, values[i], WEE_CHECK_FREE_LIST);
+            check_written_link(heap, big[0], word, values[i], WEE_CHECK_FREE_LIST);
+        }
+    /* Small blocks wait on a size-class list, linked by their first word
+     * (on the main list without size classes). */
+    wee_heap_free(heap, small[0]);
+    wee_heap_free(heap, small[2]);
+    small_expect = WEE_ALLOC_SIZE_CLASSES ? WEE_CHECK_SIZE_CLASS : WEE_CHECK_FREE_LIST;
+    for (i = 0; i < 3; i++) {
+        check_written_link(heap, small[2], 0, values[i], small_expect);
+        check_written_link(heap, small[0], 0, values[i], small_expect);
+    }
+}
+END_TEST
+
 struct churn_job {
     wee_heap *heap;
     uint64_t seed;
@@ -761,6 +819,7 @@ static Suite *heaps_suite(SRunner *sr)
     tcase_add_test(tc, test_stats_fragmentation_is_zero_for_one_free_cell_and_grows_with_holes);
     tcase_add_test(tc, test_stats_fragmentation_matches_its_definition_on_a_large_heap);
     tcase_add_test(tc, test_check_reports_the_broken_invariant_and_where);
+    tcase_add_test(tc, test_check_reports_free_list_links_written_after_free);
     tcase_add_test(tc, test_two_heaps_churned_from_two_threads_stay_consistent);
     tcase_add_test(tc, test_thread_exit_hands_its_cached_blocks_back);
     suite_add_tcase(s, tc);
