@@ -30,9 +30,15 @@
 #            libwee_alloc_malloc and its malloc and free must bind to it
 #            (LD_DEBUG=bindings).  SKIP when the library was not built
 #            (WEE_MALLOC=no) or only as a static archive (WEE_SHARED=no)
+#   c++      a C++ program that includes wee_alloc.h, compiled as C++98 with
+#            -pedantic -Wall -Wextra -Werror and linked with $(pkg-config
+#            --cflags --libs wee_alloc): the header must be C++ as well as
+#            C, its declarations extern "C".  SKIP when there is no C++
+#            compiler ($CXX, default c++)
 #
-# Environment: CC (default cc), PKG_CONFIG (default pkg-config), NM (default
-# nm); WEE_CROSS=yes when the programs cannot run here (all three SKIP);
+# Environment: CC (default cc), CXX (default c++), PKG_CONFIG (default
+# pkg-config), NM (default nm); WEE_CROSS=yes when the programs cannot run
+# here (every way SKIPs);
 # WEE_SHARED=no or WEE_STATIC=no when configure was told not to build that
 # kind of library (that way SKIPs; by default a missing library FAILs);
 # WEE_MALLOC=yes when libwee_alloc_malloc was built, so that a missing
@@ -55,6 +61,7 @@ fi
 pcdir=$1
 example=$2
 cc=${CC:-cc}
+cxx=${CXX:-c++}
 pkg_config=${PKG_CONFIG:-pkg-config}
 nm_cmd=${NM:-nm}
 
@@ -73,7 +80,7 @@ finish() {
 }
 
 if [ "${WEE_CROSS:-no}" = yes ]; then
-    for way in shared static malloc; do
+    for way in shared static malloc c++; do
         skip "$way: cross build, the programs cannot run on this machine"
     done
     finish
@@ -256,6 +263,53 @@ EOF
         else
             pass "malloc: built with $cflags $libs; malloc and free bind to $so"
         fi
+    fi
+fi
+
+
+# 4. From C++.
+cat > uses-header.cc <<'EOF'
+#include <cstdio>
+#include <cstring>
+
+#include <wee_alloc.h>
+
+int main()
+{
+    char *p = static_cast<char *>(wee_malloc(100));
+    struct wee_stats s;
+
+    if (!p)
+        return 1;
+    std::strcpy(p, "from C++");
+    p = static_cast<char *>(wee_realloc(p, 10000));
+    if (!p || std::strcmp(p, "from C++") != 0)
+        return 2;
+    wee_stats(&s);
+    if (s.in_use_bytes < 10000)
+        return 3;
+    wee_free(p);
+    if (wee_check() != WEE_CHECK_OK)
+        return 4;
+    std::puts("uses-header: ok");
+    return 0;
+}
+EOF
+if [ "${WEE_SHARED:-yes}" = no ]; then
+    skip "c++: configured with --disable-shared"
+elif ! $cxx --version > /dev/null 2>&1; then
+    skip "c++: no C++ compiler ($cxx; Debian: g++)"
+elif ! cflags=$($pkg_config --cflags wee_alloc) || ! libs=$($pkg_config --libs wee_alloc); then
+    fail "c++: pkg-config --cflags --libs wee_alloc failed"
+else
+    # shellcheck disable=SC2086
+    if ! run build-c++.log $cxx -std=c++98 -pedantic -Wall -Wextra -Werror uses-header.cc \
+            $cflags $libs -o uses-header; then
+        fail "c++: cannot build a C++98 program that includes wee_alloc.h"
+    elif ! run run-c++.log env $run_env ./uses-header; then
+        fail "c++: uses-header failed"
+    else
+        pass "c++: built as C++98 with $cflags $libs; runs"
     fi
 fi
 
