@@ -624,6 +624,84 @@ START_TEST(test_check_reports_the_broken_invariant_and_where)
 }
 END_TEST
 
+/*
+ * Each invariant that a stray write to a header can break, and the code
+ * and cell that wee_heap_check names for it.  A header is two words: the
+ * previous cell's address, then the next cell's with flags in its low
+ * bits (lib/cell.h: 1 allocated, 4 on a size-class list).  The bitmap and
+ * the counters live in the heap's own structure, out of reach of a write
+ * to a block: they are not broken here.
+ */
+START_TEST(test_check_names_each_broken_invariant)
+{
+    wee_heap *heap = wee_heap_in(arena, sizeof arena);
+    unsigned char *a = wee_heap_malloc(heap, 4000), *b = wee_heap_malloc(heap, 4000);
+    unsigned char *s = wee_heap_malloc(heap, 48), *keep = wee_heap_malloc(heap, 4000);
+    uintptr_t *head_a = (uintptr_t *)(a - TEST_HEADER), *head_b = (uintptr_t *)(b - TEST_HEADER);
+    uintptr_t *head_s = (uintptr_t *)(s - TEST_HEADER);
+    struct {
+        uintptr_t *word;  /* the header word written */
+        uintptr_t value;
+        int expect;
+        const void *where;
+        int applies;
+    } rows[5];
+    void *where;
+    size_t i;
+
+    ck_assert(a && b && s && keep);
+    wee_heap_free(heap, a);  /* the main list */
+    wee_heap_free(heap, s);  /* a size-class list, or the main list */
+    /* b's next link at b itself: a cell of no size. */
+    rows[0].word = &head_b[1];
+    rows[0].value = (uintptr_t)head_b | 1;
+    rows[0].expect = WEE_CHECK_CELL_SIZE;
+    rows[0].where = head_b;
+    rows[0].applies = 1;
+    /* b's next link half a granule on: the cell after b is misaligned
+     * (only where the granule is 16 bytes: in an 8-byte granule the
+     * flags take the bits below it). */
+    rows[1].word = &head_b[1];
+    rows[1].value = head_b[1] + 8;
+    rows[1].expect = WEE_CHECK_CELL_MISALIGNED;
+    rows[1].where = (unsigned char *)(head_b[1] & ~(uintptr_t)7) + 8;
+    rows[1].applies = TEST_MIN_ALIGN == 16;
+    /* b looks free, next to free a. */
+    rows[2].word = &head_b[1];
+    rows[2].value = head_b[1] & ~(uintptr_t)1;
+    rows[2].expect = WEE_CHECK_FREE_NEIGHBOURS;
+    rows[2].where = head_b;
+    rows[2].applies = 1;
+    /* a, on a free list, looks allocated. */
+    rows[3].word = &head_a[1];
+    rows[3].value = head_a[1] | 1;
+    rows[3].expect = WEE_CHECK_FREE_LIST;
+    rows[3].where = head_a;
+    rows[3].applies = 1;
+    /* s, on a size-class list, looks handed out. */
+    rows[4].word = &head_s[1];
+    rows[4].value = head_s[1] & ~(uintptr_t)4;
+    rows[4].expect = WEE_CHECK_SIZE_CLASS;
+    rows[4].where = head_s;
+    rows[4].applies = WEE_ALLOC_SIZE_CLASSES;
+
+    ck_assert_int_eq(wee_heap_check(heap, &where), WEE_CHECK_OK);
+    for (i = 0; i < sizeof rows / sizeof rows[0]; i++) {
+        uintptr_t saved = *rows[i].word;
+
+        if (!rows[i].applies)
+            continue;
+        *rows[i].word = rows[i].value;
+        where = NULL;
+        ck_assert_msg(wee_heap_check(heap, &where) == rows[i].expect, "row %zu: %s", i,
+                      wee_check_describe(wee_heap_check(heap, NULL)));
+        ck_assert_ptr_eq(where, rows[i].where);
+        *rows[i].word = saved;
+        ck_assert_int_eq(wee_heap_check(heap, &where), WEE_CHECK_OK);
+    }
+}
+END_TEST
+
 /* Memory that is not the heap's, for a link to point at. */
 static _Alignas(64) unsigned char elsewhere[256];
 
@@ -819,6 +897,7 @@ static Suite *heaps_suite(SRunner *sr)
     tcase_add_test(tc, test_stats_fragmentation_is_zero_for_one_free_cell_and_grows_with_holes);
     tcase_add_test(tc, test_stats_fragmentation_matches_its_definition_on_a_large_heap);
     tcase_add_test(tc, test_check_reports_the_broken_invariant_and_where);
+    tcase_add_test(tc, test_check_names_each_broken_invariant);
     tcase_add_test(tc, test_check_reports_free_list_links_written_after_free);
     tcase_add_test(tc, test_two_heaps_churned_from_two_threads_stay_consistent);
     tcase_add_test(tc, test_thread_exit_hands_its_cached_blocks_back);
