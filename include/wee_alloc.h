@@ -272,7 +272,9 @@ enum wee_check_result {
  * Returns WEE_CHECK_OK (0) or the first broken invariant found.  A link
  * of a free list is followed only once it is known to lead to a cell of
  * the heap: links that a write after free replaced are reported
- * (WEE_CHECK_FREE_LIST, WEE_CHECK_SIZE_CLASS), in every build.
+ * (WEE_CHECK_FREE_LIST, WEE_CHECK_SIZE_CLASS), in every build.  The
+ * small blocks that the calling thread's cache holds (mmap backend) are
+ * checked too, not those of other threads' caches.
  * Complexity: O(number of cells), each free one looked up among the heap's
  * regions (runs of memory from the backend, usually one or two); takes
  * the lock.

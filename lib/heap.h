@@ -322,6 +322,10 @@ WEE_INTERNAL int wee__tcache_flush_mine(struct wee_heap *heap);
 /* With the lock held: the cells and usable bytes all caches hold (an
  * estimate while other threads run). */
 WEE_INTERNAL void wee__tcache_totals(size_t *cells, size_t *bytes);
+/* With the lock held, for wee_check: this thread's cache holds only cells
+ * of the heap that it may hold; else the WEE_CHECK_ code, and in *where the
+ * cell (or bin) at fault. */
+WEE_INTERNAL int wee__tcache_check_mine(const struct wee_heap *heap, const void **where);
 #else
 static inline struct cell *wee__tcache_pop(size_t size) { (void)size; return NULL; }
 static inline int wee__tcache_push(struct wee_heap *heap, struct cell *c, const char *func)
@@ -330,6 +334,8 @@ static inline int wee__tcache_claims(const struct cell *c) { (void)c; return 0; 
 static inline int wee__tcache_flush_mine(struct wee_heap *heap) { (void)heap; return 0; }
 static inline void wee__tcache_totals(size_t *cells, size_t *bytes)
 { *cells = 0; *bytes = 0; }
+static inline int wee__tcache_check_mine(const struct wee_heap *heap, const void **where)
+{ (void)heap; (void)where; return 0; }
 #endif
 
 /* ---- main free list: free-list.c ---- */

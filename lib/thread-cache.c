@@ -190,6 +190,41 @@ void wee__tcache_totals(size_t *cells, size_t *bytes)
         }
 }
 
+/*
+ * Every cell on a bin of this thread's cache is an allocated cell of the
+ * heap, of the bin's size, marked with this thread's key, and each bin
+ * holds as many as its count says.  Other threads' caches change without
+ * the lock and are not looked at.  A link that a write after free
+ * replaced is not followed: the cell that holds it is at fault.
+ */
+int wee__tcache_check_mine(const struct wee_heap *heap, const void **where)
+{
+    const struct thread_cache *tc = &wee__tcache;
+    size_t i;
+
+    for (i = 0; i < TCACHE_CLASSES; i++) {
+        struct cell *c;
+        const void *holder = &tc->bins[i];
+        unsigned n = 0;
+
+        for (c = tc->bins[i]; c; holder = c, c = *cell_link(c)) {
+            *where = holder;
+            if (!wee__heap_owns(heap, c))
+                return WEE_CHECK_SIZE_CLASS;
+            *where = c;
+            if (++n > tc->count[i] || (c->next_raw & CELL_FLAGS) != CELL_ALLOCATED
+                || index_of_size(cell_size(c)) != i || *tcache_key(c) != tc->key)
+                return WEE_CHECK_SIZE_CLASS;
+        }
+        if (n != tc->count[i]) {
+            *where = &tc->bins[i];
+            return WEE_CHECK_SIZE_CLASS;
+        }
+    }
+    *where = NULL;
+    return WEE_CHECK_OK;
+}
+
 #else
 /* Built without per-thread caches: heap.h gives the no-op versions. */
 typedef int wee__no_thread_cache;

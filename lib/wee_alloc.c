@@ -533,6 +533,8 @@ static int heap_check(struct wee_heap *heap, void **where)
 
     lock(heap, "wee_heap_check");
     result = wee__heap_check(heap, 1, &found, NULL);
+    if (result == WEE_CHECK_OK && heap == &default_heap)
+        result = wee__tcache_check_mine(heap, &found);
     unlock_unchanged(heap);
     if (where)
         *where = (void *)found;

@@ -761,6 +761,39 @@ START_TEST(test_check_reports_free_list_links_written_after_free)
 }
 END_TEST
 
+/*
+ * On the default heap a freed small block may wait in the calling
+ * thread's cache (mmap backend), on a size-class list or on the main list;
+ * wherever it waits, a link written over after free is reported.
+ */
+START_TEST(test_check_reports_a_link_written_after_free_on_the_default_heap)
+{
+    unsigned char *p[3];
+    void *where = NULL;
+    uintptr_t saved;
+    int i, result;
+
+    for (i = 0; i < 3; i++)
+        ck_assert_ptr_nonnull(p[i] = wee_malloc(48));
+    /* p[1] lies between two blocks in use, so it merges with neither. */
+    ck_assert_ptr_eq(p[1], p[0] + wee_malloc_usable_size(p[0]) + TEST_HEADER);
+    ck_assert_ptr_eq(p[2], p[1] + wee_malloc_usable_size(p[1]) + TEST_HEADER);
+    wee_free(p[1]);
+    ck_assert_int_eq(wee_heap_check(NULL, &where), WEE_CHECK_OK);
+    saved = *(uintptr_t *)p[1];
+    *(uintptr_t *)p[1] = 16;
+    result = wee_heap_check(NULL, &where);
+    ck_assert_msg(result == WEE_CHECK_SIZE_CLASS || result == WEE_CHECK_FREE_LIST, "%s",
+                  wee_check_describe(result));
+    ck_assert_ptr_eq(where, p[1] - TEST_HEADER);
+    ck_assert_int_eq(wee_check(), result);
+    *(uintptr_t *)p[1] = saved;
+    ck_assert_int_eq(wee_check(), WEE_CHECK_OK);
+    wee_free(p[0]);
+    wee_free(p[2]);
+}
+END_TEST
+
 struct churn_job {
     wee_heap *heap;
     uint64_t seed;
@@ -900,6 +933,7 @@ static Suite *heaps_suite(SRunner *sr)
     tcase_add_test(tc, test_check_reports_the_broken_invariant_and_where);
     tcase_add_test(tc, test_check_names_each_broken_invariant);
     tcase_add_test(tc, test_check_reports_free_list_links_written_after_free);
+    tcase_add_test(tc, test_check_reports_a_link_written_after_free_on_the_default_heap);
     tcase_add_test(tc, test_two_heaps_churned_from_two_threads_stay_consistent);
     tcase_add_test(tc, test_thread_exit_hands_its_cached_blocks_back);
     suite_add_tcase(s, tc);
