@@ -406,9 +406,40 @@ WEE_INTERNAL size_t wee__main_purge(struct cell *c, char *end);
 WEE_INTERNAL size_t wee__main_purge_free(struct wee_heap *heap, size_t min);
 #endif
 
-/* Is c a cell header of this heap?  Walks the regions and cells up to c:
- * O(cells); used by the extra assertions only. */
+/* Is c a cell header of this heap, any address at all?  Reads nothing
+ * outside the heap's regions: O(regions).  The extra assertions ask it of
+ * the pointers a program hands back, and wee_check of every list link
+ * before following it. */
 WEE_INTERNAL int wee__heap_owns(const struct wee_heap *heap, const struct cell *c);
+
+/*
+ * For wee_check: the list of cells linked by their first payload word from
+ * *head (a size-class list, a thread cache's bin) holds only cells of the
+ * heap with header flags `flags`, of size size_of_index(i) and, when `key`
+ * is not 0, with `key` in their second word; *cells counts them, and more
+ * than `limit` means a cycle.  WEE_CHECK_OK, or WEE_CHECK_SIZE_CLASS with
+ * *where at fault: the cell, or the holder of a link that leads out of
+ * the heap, which is not followed.  Inline: each caller's constants fold.
+ */
+static inline int wee__check_list(const struct wee_heap *heap, struct cell *const *head,
+                                  size_t i, uintptr_t flags, uintptr_t key, size_t limit,
+                                  size_t *cells, const void **where)
+{
+    const void *holder = head;
+    struct cell *c;
+
+    for (c = *head; c; holder = c, c = *cell_link(c)) {
+        *where = holder;
+        if (!wee__heap_owns(heap, c))
+            return WEE_CHECK_SIZE_CLASS;
+        *where = c;
+        if (++*cells > limit || (c->next_raw & CELL_FLAGS) != flags
+            || index_of_size(cell_size(c)) != i
+            || (key && ((uintptr_t *)cell_payload(c))[1] != key))
+            return WEE_CHECK_SIZE_CLASS;
+    }
+    return WEE_CHECK_OK;
+}
 
 /* Verify every invariant; returns a wee_check_result and, when it is not
  * WEE_CHECK_OK, stores the offending cell's address in *where.  `poison`

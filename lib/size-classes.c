@@ -115,22 +115,10 @@ int wee__class_check(const struct wee_heap *heap, size_t limit, size_t *cells,
     size_t i;
 
     *cells = 0;
-    for (i = 0; i < CLASS_COUNT; i++) {
-        struct cell *c;
-        const void *holder = &heap->classes[i];
-        for (c = heap->classes[i]; c; holder = c, c = *cell_link(c)) {
-            /* A link that a write after free replaced is not followed:
-             * the cell that holds it is at fault. */
-            *where = holder;
-            if (!wee__heap_owns(heap, c))
-                return WEE_CHECK_SIZE_CLASS;
-            *where = c;
-            if (++*cells > limit
-                || (c->next_raw & CELL_FLAGS) != (CELL_ALLOCATED | CELL_CACHED)
-                || index_of_size(cell_size(c)) != i)
-                return WEE_CHECK_SIZE_CLASS;
-        }
-    }
+    for (i = 0; i < CLASS_COUNT; i++)
+        if (wee__check_list(heap, &heap->classes[i], i, CELL_ALLOCATED | CELL_CACHED, 0, limit,
+                            cells, where) != WEE_CHECK_OK)
+            return WEE_CHECK_SIZE_CLASS;
     return WEE_CHECK_OK;
 }
 

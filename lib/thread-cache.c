@@ -203,19 +203,11 @@ int wee__tcache_check_mine(const struct wee_heap *heap, const void **where)
     size_t i;
 
     for (i = 0; i < TCACHE_CLASSES; i++) {
-        struct cell *c;
-        const void *holder = &tc->bins[i];
-        unsigned n = 0;
+        size_t n = 0;
 
-        for (c = tc->bins[i]; c; holder = c, c = *cell_link(c)) {
-            *where = holder;
-            if (!wee__heap_owns(heap, c))
-                return WEE_CHECK_SIZE_CLASS;
-            *where = c;
-            if (++n > tc->count[i] || (c->next_raw & CELL_FLAGS) != CELL_ALLOCATED
-                || index_of_size(cell_size(c)) != i || *tcache_key(c) != tc->key)
-                return WEE_CHECK_SIZE_CLASS;
-        }
+        if (wee__check_list(heap, &tc->bins[i], i, CELL_ALLOCATED, tc->key, tc->count[i], &n,
+                            where) != WEE_CHECK_OK)
+            return WEE_CHECK_SIZE_CLASS;
         if (n != tc->count[i]) {
             *where = &tc->bins[i];
             return WEE_CHECK_SIZE_CLASS;
